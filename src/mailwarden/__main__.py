@@ -1,0 +1,3 @@
+from mailwarden.cli.main import main
+
+main()

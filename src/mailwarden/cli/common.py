@@ -1,0 +1,141 @@
+"""What every command shares: the --config/--json/--lang options, settings, output and exit codes.
+
+Exit codes are a contract: 0 all is well, 1 a problem was found (a login refused, a server down),
+2 the command was used wrongly or the configuration is wrong.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from mailwarden.core import i18n, logs
+from mailwarden.core.errors import MailwardenError, UserError
+from mailwarden.core.secrets import SecretBox, load_box
+from mailwarden.core.settings import Settings, load_settings
+from mailwarden.db.engine import Database
+
+__all__ = [
+    "EXIT_OK",
+    "EXIT_PROBLEM",
+    "EXIT_USAGE",
+    "ConfigOpt",
+    "JsonOpt",
+    "LangOpt",
+    "Run",
+    "run_async",
+]
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+
+T = TypeVar("T")
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        envvar="MAILWARDEN_CONFIG",
+        help="Configuration file (default ./mailwarden.toml). 配置文件。",
+        show_default=False,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON. 以 JSON 输出结果。")]
+LangOpt = Annotated[
+    str | None,
+    typer.Option("--lang", help="Language of messages: en or zh-CN. 提示语言。", show_default=False),
+]
+
+# Set by the command that is running, so that an error escaping it is shown in the same way.
+_current: Run | None = None
+
+
+@dataclass
+class Run:
+    """One invocation of a command: its options, its settings (loaded lazily) and its output."""
+
+    config: Path | None = None
+    as_json: bool = False
+    lang_option: str | None = None
+    _settings: Settings | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        global _current
+        _current = self
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config)
+            log = self._settings.log
+            logs.setup(log.level, log.file, log.json_format)
+        return self._settings
+
+    @property
+    def lang(self) -> str:
+        if self.lang_option:
+            return i18n.normalize(self.lang_option)
+        if self._settings is not None:
+            return self._settings.language
+        return i18n.default_language()
+
+    def t(self, key: str, **params: Any) -> str:
+        return i18n.t(key, self.lang, **params)
+
+    def database(self) -> Database:
+        return Database(self.settings.sqlalchemy_url)
+
+    def secret_box(self) -> SecretBox:
+        s = self.settings
+        return load_box(s.secret_key.get_secret_value() if s.secret_key else None, s.key_file)
+
+    # -- output ----------------------------------------------------------------------------------------
+    @property
+    def out(self) -> Console:
+        return Console(highlight=False, soft_wrap=True)
+
+    def say(self, text: str, style: str | None = None) -> None:
+        """A line for people; nothing in JSON mode (the JSON document says it all)."""
+        if not self.as_json:
+            self.out.print(escape(text), style=style)
+
+    def emit(self, data: Any) -> None:
+        """The JSON result, in JSON mode."""
+        if self.as_json:
+            sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+    def fail(self, exc: MailwardenError) -> NoReturn:
+        code = EXIT_USAGE if isinstance(exc, UserError) else EXIT_PROBLEM
+        if self.as_json:
+            self.emit({"ok": False, "error": exc.as_dict(self.lang)})
+        else:
+            err = Console(stderr=True, highlight=False, soft_wrap=True)
+            err.print(f"[bold red]{escape(self.t('cli.error'))}[/] {escape(exc.render(self.lang))}")
+            hint = exc.hint(self.lang)
+            if hint:
+                err.print(escape(hint), style="yellow")
+        raise typer.Exit(code)
+
+
+def current() -> Run:
+    return _current or Run()
+
+
+def run_async(fn: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine for a command; our errors become the command's message and exit code."""
+    try:
+        return asyncio.run(_wrap(fn))
+    except MailwardenError as exc:
+        current().fail(exc)
+
+
+async def _wrap(fn: Callable[[], Awaitable[T]]) -> T:
+    return await fn()

@@ -1,0 +1,169 @@
+"""Typed settings from ``mailwarden.toml`` and ``MAILWARDEN_*`` environment variables.
+
+Where the file is: ``--config PATH``, else ``MAILWARDEN_CONFIG``, else ``./mailwarden.toml`` (absent is fine:
+every setting has a default). Environment variables override the file: ``MAILWARDEN_DATABASE_URL`` sets
+``database_url``; a section key such as ``[log] level`` is ``MAILWARDEN_LOG__LEVEL``. A secret setting can be
+read from a file instead: ``MAILWARDEN_SECRET_KEY_FILE=/run/secrets/key`` (the Docker/systemd habit).
+
+Relative paths in the file are relative to the file's folder, so a config works from any working directory.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from mailwarden.core import i18n
+from mailwarden.core.errors import ConfigError
+
+__all__ = ["CONFIG_ENV", "DEFAULT_CONFIG_NAME", "ENV_PREFIX", "LogSettings", "Settings", "load_settings"]
+
+ENV_PREFIX = "MAILWARDEN_"
+CONFIG_ENV = "MAILWARDEN_CONFIG"
+DEFAULT_CONFIG_NAME = "mailwarden.toml"
+#: settings that may come from ``<NAME>_FILE``: secrets, and the database URL (it can hold a password)
+SECRET_SETTINGS = ("secret_key", "database_url")
+
+
+class LogSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    #: optional file; stderr always gets WARNING and above
+    file: Path | None = None
+    json_format: bool = Field(default=False, alias="json")
+
+
+class Settings(BaseModel):
+    """Everything configurable. Field docs are the configuration reference (docs/configuration.md)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    #: folder for the SQLite database, the key file and (later) the archive
+    data_dir: Path = Path("data")
+    #: SQLAlchemy URL; empty means SQLite at ``data_dir/mailwarden.db``. PostgreSQL:
+    #: ``postgresql+asyncpg://user:pass@host/db``
+    database_url: SecretStr | None = None
+    #: the key that encrypts stored credentials (URL-safe base64 of 32 bytes); prefer ``secret_key_file``
+    secret_key: SecretStr | None = None
+    #: where the key is kept; ``mailwarden init`` creates it (mode 0600). Default ``data_dir/secret.key``
+    secret_key_file: Path | None = None
+    #: language of user-facing text: ``en`` or ``zh-CN``
+    language: str = Field(default_factory=i18n.default_language)
+    log: LogSettings = LogSettings()
+    #: the file these settings came from, if any (not a setting)
+    source: Path | None = Field(default=None, exclude=True)
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        lang = i18n.normalize(value)
+        return lang
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url is not None and self.database_url.get_secret_value():
+            return self.database_url.get_secret_value()
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'mailwarden.db').resolve()}"
+
+    @property
+    def key_file(self) -> Path:
+        return self.secret_key_file or self.data_dir / "secret.key"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.sqlalchemy_url.startswith("sqlite")
+
+
+def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
+    """Turn ``MAILWARDEN_A__B=v`` into ``{"a": {"b": "v"}}`` and resolve ``*_FILE`` secrets."""
+    data: dict[str, Any] = {}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or name in {CONFIG_ENV, "MAILWARDEN_LANG"}:
+            continue
+        key = name[len(ENV_PREFIX) :].lower()
+        if key.endswith("_file") and key[: -len("_file")] in SECRET_SETTINGS:
+            secret_name = key[: -len("_file")]
+            if f"{ENV_PREFIX}{secret_name.upper()}" in environ:
+                raise ConfigError(detail=f"set either {ENV_PREFIX}{secret_name.upper()} or {name}, not both")
+            if secret_name == "secret_key":  # noqa: S105 - a setting name, not a password
+                # keep the path: the key file is read (and its permissions checked) by the secret box
+                data["secret_key_file"] = value
+                continue
+            try:
+                data[secret_name] = Path(value).read_text("utf-8").strip()
+            except OSError as exc:
+                raise ConfigError(detail=f"{name}: cannot read {value}: {exc.strerror}") from exc
+            continue
+        target = data
+        *parents, leaf = key.split("__")
+        for parent in parents:
+            target = target.setdefault(parent, {})
+        target[leaf] = value
+    if "MAILWARDEN_LANG" in environ and "language" not in data:
+        data["language"] = environ["MAILWARDEN_LANG"]
+    return data
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _anchor_paths(data: dict[str, Any], folder: Path) -> None:
+    for key in ("data_dir", "secret_key_file"):
+        if isinstance(data.get(key), str) and not Path(data[key]).is_absolute():
+            data[key] = str(folder / data[key])
+    log = data.get("log")
+    if isinstance(log, dict) and isinstance(log.get("file"), str) and not Path(log["file"]).is_absolute():
+        log["file"] = str(folder / log["file"])
+
+
+def config_path(explicit: Path | None = None, environ: dict[str, str] | None = None) -> Path:
+    environ = dict(os.environ) if environ is None else environ
+    if explicit is not None:
+        return explicit
+    if environ.get(CONFIG_ENV):
+        return Path(environ[CONFIG_ENV])
+    return Path(DEFAULT_CONFIG_NAME)
+
+
+def load_settings(path: Path | None = None, environ: dict[str, str] | None = None) -> Settings:
+    """Read the settings. A named file that is missing is an error; the default one may be absent."""
+    environ = dict(os.environ) if environ is None else environ
+    file = config_path(path, environ)
+    named = path is not None or bool(environ.get(CONFIG_ENV))
+    data: dict[str, Any] = {}
+    source: Path | None = None
+    if file.exists():
+        try:
+            data = tomllib.loads(file.read_text("utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(detail=f"{file}: {exc}") from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(detail=f"{file}: cannot read: {exc}") from exc
+        _anchor_paths(data, file.resolve().parent)
+        source = file.resolve()
+    elif named:
+        raise ConfigError(
+            detail=f"{file} does not exist (run `mailwarden init --config {file}` to create it)"
+        )
+    data = _merge(data, _env_overrides(environ))
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(file)'}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(detail=f"{source or 'environment'}: {problems}") from None
+    settings.source = source
+    return settings

@@ -1,0 +1,1 @@
+"""Database access: the engine, the declarative base, migrations and the work-queue helpers."""

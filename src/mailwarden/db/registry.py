@@ -1,0 +1,25 @@
+"""Which modules hold tables, by name.
+
+The database layer sits below the capabilities, so it cannot import their models; Alembic's autogenerate and
+the models-match-migrations test still need every table in one ``MetaData``. Like Django's INSTALLED_APPS,
+this list names them and :func:`load_all` imports them on demand.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from sqlalchemy import MetaData
+
+from mailwarden.db.base import Base
+
+MODEL_MODULES = (
+    "mailwarden.db.models",
+    "mailwarden.mailboxes.models",
+)
+
+
+def load_all() -> MetaData:
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
+    return Base.metadata

@@ -1,0 +1,3 @@
+"""Every test can use the lab: real servers on loopback, started on demand (see tests/lab/)."""
+
+pytest_plugins = ["lab.fixtures"]
