@@ -45,8 +45,8 @@ class Postfix:
         self.domain = dovecot.domain
         self._certs = certs
         self._dovecot = dovecot
-        self._ports = reserve_ports(3)
-        self.submission_port, self.smtps_port, self.relay_port = self._ports
+        self._ports = reserve_ports(4)
+        self.submission_port, self.smtps_port, self.relay_port, self.plain_auth_port = self._ports
         self.startup_seconds: float | None = None
         self._proc: subprocess.Popen[bytes] | None = None
 
@@ -114,7 +114,7 @@ class Postfix:
         """What we can find out: master(8) reports early fatal errors (a port in use, a bad master.cf)
         to syslog only, and this machine has no /dev/log."""
         lines = []
-        names = ("submission", "smtps", "relay")
+        names = ("submission", "smtps", "relay", "plain-auth")
         busy = [f"{n} {p}" for n, p in zip(names, self._ports, strict=True) if port_in_use(self.host, p)]
         if busy:
             lines.append(f"port(s) already in use: {', '.join(busy)}")
@@ -142,6 +142,7 @@ class Postfix:
             RELAY_PORT=self.relay_port,
             SUBMISSION_PORT=self.submission_port,
             SMTPS_PORT=self.smtps_port,
+            PLAIN_AUTH_PORT=self.plain_auth_port,
         )
         cooled = time.time() - 60  # Postfix re-reads a "hot" file (mtime < 2 s ago) until it cools
         for name in ("main.cf", "master.cf"):

@@ -7,7 +7,9 @@ Exit codes are a contract: 0 all is well, 1 a problem was found (a login refused
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -98,9 +100,13 @@ class Run:
         return load_box(s.secret_key.get_secret_value() if s.secret_key else None, s.key_file)
 
     # -- output ----------------------------------------------------------------------------------------
-    @property
+    @functools.cached_property
     def out(self) -> Console:
-        return Console(highlight=False, soft_wrap=True)
+        console = Console(highlight=False, soft_wrap=True)
+        if not console.is_terminal and "COLUMNS" not in os.environ:
+            # piped into a file or another program: do not squeeze tables into 80 columns
+            console = Console(highlight=False, soft_wrap=True, width=200)
+        return console
 
     def say(self, text: str, style: str | None = None) -> None:
         """A line for people; nothing in JSON mode (the JSON document says it all)."""
