@@ -16,6 +16,7 @@ from mailwarden.db.base import Base
 MODEL_MODULES = (
     "mailwarden.db.models",
     "mailwarden.mailboxes.models",
+    "mailwarden.archive.models",
 )
 
 

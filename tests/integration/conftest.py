@@ -1,3 +1,5 @@
+"""Fixtures shared by the integration tests: a migrated database on each engine."""
+
 from collections.abc import AsyncIterator
 from pathlib import Path
 
