@@ -17,6 +17,7 @@ import pytest
 from lab._proc import LabError, RunDir
 from lab.certs import LabCerts, make_certs
 from lab.dovecot import Dovecot, MailUser
+from lab.faultproxy import FaultProxy, FaultProxyFactory
 from lab.postfix import Postfix
 from lab.postgres import Postgres
 
@@ -114,3 +115,17 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if _startup_seconds:
         took = ", ".join(f"{name} {secs:.2f} s" for name, secs in _startup_seconds.items())
         terminalreporter.write_line(f"mail lab start-up: {took}")
+
+
+@pytest.fixture
+def fault_proxy() -> Iterator[FaultProxyFactory]:
+    """Factory: ``fault_proxy(port)`` is a started :class:`FaultProxy` to 127.0.0.1:port (stopped after)."""
+    proxies: list[FaultProxy] = []
+
+    def start(port: int) -> FaultProxy:
+        proxies.append(FaultProxy("127.0.0.1", port).start())
+        return proxies[-1]
+
+    yield start
+    for proxy in proxies:
+        proxy.stop()
