@@ -1,0 +1,199 @@
+"""Raw bytes to a tree of parts, each with its IMAP section number ("1", "2.1", ...).
+
+The stdlib parser (``policy=compat32``, which keeps header values as sent instead of decoding them with the
+labelled charset the way ``policy.default`` does) is fed in chunks, so no second full copy of a big message
+is made up front. Part numbers follow IMAP's BODY[section] rules — a single-part message's body is "1", the
+children of a multipart are numbered from 1, and a ``message/rfc822`` part is one part (its bytes are the
+attached message) — so the number recorded at parse time both finds the part again in :func:`find` and can
+be handed to an IMAP server unchanged.
+
+The stdlib parser recurses once per nesting level, and a hostile message nested a few thousand levels deep
+exhausts the stack; then the headers are parsed alone and the body is kept as one text part, with a
+``too_complex`` defect. Parts deeper than ``MAX_DEPTH`` or beyond ``MAX_PARTS`` are skipped the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import Message
+from email.parser import BytesFeedParser, BytesHeaderParser
+from email.policy import compat32
+from pathlib import Path
+
+from mailwarden.mime.charsets import resolve
+from mailwarden.mime.defects import DefectLog
+from mailwarden.mime.encoded_words import unfold
+from mailwarden.mime.params import HeaderValue, content_type_or_default, parse_header_value
+
+__all__ = ["MAX_DEPTH", "MAX_PARTS", "Node", "Tree", "build_tree", "find", "raw_header", "raw_headers"]
+
+MAX_DEPTH = 40
+MAX_PARTS = 2000
+_READ_CHUNK = 1 << 20
+_CHARSET = re.compile(r"charset\s*=\s*\"?([^\";\s]+)", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class Node:
+    """One MIME part: where it is, what it says it is, and (for multiparts) its children."""
+
+    path: str
+    part: Message
+    content_type: str
+    type_params: HeaderValue
+    disposition: HeaderValue
+    children: list[Node] = field(default_factory=list)
+    #: a container whose children were parsed (False for leaves, including message/rfc822)
+    container: bool = False
+
+    @property
+    def leaves(self) -> Iterator[Node]:
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            if node.container:
+                stack.extend(reversed(node.children))
+            else:
+                yield node
+
+    @property
+    def nodes(self) -> Iterator[Node]:
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
+
+
+@dataclass(slots=True)
+class Tree:
+    message: Message
+    root: Node
+    linesep: bytes
+    #: charsets the message declares for its parts, CJK first: the best guess for its raw 8-bit headers
+    hints: list[str]
+
+
+def raw_headers(part: Message, name: str) -> list[str]:
+    """Every value of header ``name`` exactly as compat32 holds it (8-bit bytes as surrogates)."""
+    wanted = name.lower()
+    return [str(value) for key, value in part.raw_items() if key.strip().lower() == wanted]
+
+
+def raw_header(part: Message, name: str) -> str | None:
+    values = raw_headers(part, name)
+    return values[0] if values else None
+
+
+def _chunks(raw: bytes | Path) -> Iterator[bytes]:
+    if isinstance(raw, Path):
+        with raw.open("rb") as stream:
+            while chunk := stream.read(_READ_CHUNK):
+                yield chunk
+        return
+    view = memoryview(raw)
+    for start in range(0, len(view), _READ_CHUNK):
+        yield bytes(view[start : start + _READ_CHUNK])
+
+
+def _linesep(first: bytes) -> bytes:
+    newline = first.find(b"\n")
+    return b"\r\n" if newline > 0 and first[newline - 1 : newline] == b"\r" else b"\n"
+
+
+def _parse(raw: bytes | Path, log: DefectLog) -> tuple[Message, bytes]:
+    parser = BytesFeedParser(policy=compat32)
+    linesep: bytes | None = None
+    try:
+        for chunk in _chunks(raw):
+            linesep = linesep or _linesep(chunk[:4096])
+            parser.feed(chunk)
+        return parser.close(), linesep or b"\r\n"
+    except RecursionError:
+        log.add("too_complex", "parts nested too deeply to parse; the body is kept as one text part")
+    data = raw.read_bytes() if isinstance(raw, Path) else raw
+    return BytesHeaderParser(policy=compat32).parsebytes(data), linesep or b"\r\n"
+
+
+def _structure_defects(part: Message, path: str, log: DefectLog) -> None:
+    for defect in getattr(part, "defects", []):
+        log.add("structure", f"part {path or 'message'}: {type(defect).__name__}")
+
+
+def _node(part: Message, path: str, log: DefectLog, hints: list[str]) -> Node:
+    where = f"part {path or 'message'}"
+    raw_type = raw_header(part, "content-type")
+    type_params = parse_header_value(raw_type, log, f"{where} Content-Type", hints)
+    if raw_type is None:
+        # the default depends on the parent (message/rfc822 inside multipart/digest); compat32 knows it
+        content_type = part.get_default_type()
+    else:
+        content_type = content_type_or_default(type_params, log, where)
+    disposition = parse_header_value(raw_header(part, "content-disposition"), log, where, hints)
+    _structure_defects(part, path, log)
+    container = part.is_multipart() and part.get_content_maintype() == "multipart"
+    if container and not content_type.startswith("multipart/"):
+        content_type = part.get_content_type()
+    return Node(path, part, content_type, type_params, disposition, container=container)
+
+
+def _charset_hints(message: Message) -> list[str]:
+    """The non-Western charsets declared anywhere in the message, in order.
+
+    Western labels are left out on purpose: windows-1252 decodes any bytes, so as a hint it would turn
+    every raw GBK subject into Latin mojibake before the GBK prior or the detector had a say.
+    """
+    found: list[str] = []
+    stack = [(message, 0)]
+    seen = 0
+    while stack and seen < MAX_PARTS:
+        part, depth = stack.pop()
+        seen += 1
+        match = _CHARSET.search(unfold(raw_header(part, "content-type") or ""))
+        if match is not None:
+            label = match[1].strip("\"'")
+            if resolve(label).family in {"cjk", "other"} and label not in found:
+                found.append(label)
+        payload = part.get_payload() if part.is_multipart() else None
+        if isinstance(payload, list) and depth < MAX_DEPTH:
+            stack.extend((child, depth + 1) for child in reversed(payload) if isinstance(child, Message))
+    return sorted(found, key=lambda label: resolve(label).family != "cjk")
+
+
+def build_tree(raw: bytes | Path, log: DefectLog) -> Tree:
+    """Parse ``raw`` and number its parts. Raises only ``OSError`` (a ``Path`` that cannot be read)."""
+    message, linesep = _parse(raw, log)
+    hints = _charset_hints(message)
+    root = _node(message, "", log, hints)
+    if not root.container:
+        root.path = "1"
+    count = 0
+    stack = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if not node.container:
+            continue
+        payload = node.part.get_payload()
+        children = (
+            [child for child in payload if isinstance(child, Message)] if isinstance(payload, list) else []
+        )
+        if depth >= MAX_DEPTH or count + len(children) > MAX_PARTS:
+            log.add("too_complex", f"parts below {node.path or 'the message'} skipped (limits reached)")
+            node.container = False
+            continue
+        count += len(children)
+        prefix = f"{node.path}." if node.path else ""
+        for number, child in enumerate(children, start=1):
+            node.children.append(_node(child, f"{prefix}{number}", log, hints))
+        stack.extend((child, depth + 1) for child in reversed(node.children))
+    return Tree(message, root, linesep, hints)
+
+
+def find(tree: Tree, path: str) -> Node | None:
+    """The part numbered ``path``, or None."""
+    for node in tree.root.nodes:
+        if node.path == path:
+            return node
+    return None
