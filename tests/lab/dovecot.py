@@ -300,6 +300,10 @@ class Dovecot:
         """Disconnect every IMAP/POP3 session of ``address`` (no error if there is none)."""
         self._doveadm("kick", address, ok_codes=(0, 68))
 
+    def doveadm(self, *args: str) -> str:
+        """Run ``doveadm`` against this instance (``mailbox delete -u USER NAME``, ``expunge``, ...)."""
+        return self._doveadm(*args)
+
     def _doveadm(self, *args: str, ok_codes: tuple[int, ...] = (0,)) -> str:
         argv = ["/usr/bin/doveadm", "-c", str(self.config_file), *args]
         done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)

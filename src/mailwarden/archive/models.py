@@ -142,7 +142,7 @@ class SyncRun(Base):
     folders_skipped: Mapped[int] = mapped_column(Integer, default=0)
     fetched: Mapped[int] = mapped_column(Integer, default=0)
     fetched_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
-    new_blobs: Mapped[int] = mapped_column(Integer, default=0)
+    stored: Mapped[int] = mapped_column(Integer, default=0)
     tombstoned: Mapped[int] = mapped_column(Integer, default=0)
     flag_changes: Mapped[int] = mapped_column(Integer, default=0)
     error_kind: Mapped[str | None] = mapped_column(String(64), default=None)

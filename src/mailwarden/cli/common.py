@@ -118,6 +118,12 @@ class Run:
         if self.as_json:
             sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
+    def event(self, data: Any) -> None:
+        """One line of JSON per event (JSON Lines), for long-running commands in JSON mode."""
+        if self.as_json:
+            sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
+            sys.stdout.flush()
+
     def fail(self, exc: MailwardenError) -> NoReturn:
         code = EXIT_USAGE if isinstance(exc, UserError) else EXIT_PROBLEM
         if self.as_json:

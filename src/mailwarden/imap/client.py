@@ -29,15 +29,16 @@ from mailwarden.imap.auth import Mechanism, Plain, SaslExchange, XOAuth2, choose
 from mailwarden.imap.commands import Raw
 from mailwarden.imap.connection import CommandResult, IMAPConnection
 from mailwarden.imap.errors import IMAPAuthError, IMAPError
+from mailwarden.imap.operations import Operations
 from mailwarden.imap.parser import ParserLimits
 from mailwarden.imap.responses import UntaggedResponse
+from mailwarden.imap.session import State
 
 __all__ = ["IMAPClient", "State", "TLSMode", "default_port"]
 
 log = logging.getLogger("mailwarden.imap")
 
 TLSMode = Literal["implicit", "starttls", "none"]
-State = Literal["not_authenticated", "authenticated", "logged_out"]
 _TLS_MODES = ("implicit", "starttls", "none")
 #: passwords and tokens: a SecretValue is revealed only when sent, which also teaches the log redactor it
 Secret = str | SecretValue
@@ -50,16 +51,19 @@ def default_port(tls: TLSMode) -> int:
     return 993 if tls == "implicit" else 143
 
 
-class IMAPClient:
-    """An open IMAP session. Use :meth:`open`; the constructor takes an already greeted connection."""
+class IMAPClient(Operations):
+    """An open IMAP session. Use :meth:`open`; the constructor takes an already greeted connection.
+
+    Connecting, TLS and logging in are here; the folder and message commands come from
+    :class:`~.operations.Operations`.
+    """
 
     def __init__(
         self, connection: IMAPConnection, greeting: UntaggedResponse, *, allow_plaintext: bool
     ) -> None:
-        self.connection = connection
+        super().__init__(connection, "authenticated" if greeting.name == "PREAUTH" else "not_authenticated")
         self.greeting = greeting
         self._allow_plaintext = allow_plaintext
-        self._state: State = "authenticated" if greeting.name == "PREAUTH" else "not_authenticated"
 
     @classmethod
     async def open(
@@ -126,14 +130,6 @@ class IMAPClient:
             raise TLSFailure("imap.starttls_unsupported", permanent=True, host=host, port=port)
         await self.connection.starttls(context, server_hostname)
         await self.capability()
-
-    @property
-    def capabilities(self) -> frozenset[str]:
-        return self.connection.capabilities or frozenset()
-
-    @property
-    def state(self) -> State:
-        return self._state
 
     async def capability(self) -> frozenset[str]:
         await self.connection.execute("CAPABILITY", wants=("CAPABILITY",))
@@ -265,6 +261,8 @@ class IMAPClient:
         return {}  # "* ID NIL": the server prefers not to say
 
     async def noop(self) -> None:
+        """NOOP: a keep-alive, and a chance for the server to report folder changes (see take_events)."""
+        self.free("NOOP")
         await self.connection.execute("NOOP")
 
     async def logout(self) -> None:
@@ -277,11 +275,13 @@ class IMAPClient:
                 raise
         finally:
             self._state = "logged_out"
+            self.selected = None
             await self.connection.close()
 
     async def close(self) -> None:
         """Close without LOGOUT (after an error, or when the session is of no further use)."""
         self._state = "logged_out"
+        self.selected = None
         await self.connection.close()
 
     async def __aenter__(self) -> IMAPClient:

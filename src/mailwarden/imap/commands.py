@@ -19,11 +19,17 @@ from typing import Literal, TypeAlias
 
 from mailwarden.core.errors import InputError
 
-__all__ = ["Argument", "EncodedCommand", "LiteralMode", "Raw", "TagGenerator", "encode_command"]
+__all__ = ["Argument", "AsLiteral", "EncodedCommand", "LiteralMode", "Raw", "TagGenerator", "encode_command"]
 
 
 class Raw(bytes):
     """An argument sent exactly as given: atoms, sequence sets, flags, fetch items (``BODY.PEEK[]``)."""
+
+    __slots__ = ()
+
+
+class AsLiteral(bytes):
+    """Bytes that must go as a literal even when a quoted string would do (APPEND's message)."""
 
     __slots__ = ()
 
@@ -89,6 +95,8 @@ class _Encoder:
             if re.search(rb"[\x00\r\n]", value):
                 raise InputError("imap.argument", detail="CR, LF or NUL in a raw IMAP argument")
             self.text(value)
+        elif isinstance(value, AsLiteral):
+            self.literal(value)
         elif isinstance(value, (str, bytes)):
             data = value.encode("utf-8") if isinstance(value, str) else value
             if len(data) <= _MAX_QUOTED and _QUOTABLE.fullmatch(data):

@@ -106,6 +106,8 @@ class Router:
             if pending is None:
                 raise self._violation(f"a completion for tag {response.tag!r}, which is not in flight")
             self._note_code(response.code)
+            if pending.sink is not None:
+                pending.sink.close()  # everything the command produced is queued ahead of this point
             if not pending.done.done():
                 pending.done.set_result(response)
         elif isinstance(response, ContinuationRequest):

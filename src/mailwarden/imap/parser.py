@@ -184,6 +184,19 @@ class ResponseParser:
         self._buf += data
         return self._responses()
 
+    def take_unparsed(self) -> bytes:
+        """Remove and return the bytes fed but not parsed yet; only between responses.
+
+        After the OK to COMPRESS the server's next byte is already compressed: the connection takes what came
+        behind the OK in the same read, inflates it and feeds it again.
+        """
+        if self._stack is not None or self._sink is not None:
+            raise RuntimeError("a response is half parsed")
+        rest = bytes(self._buf[self._pos :])
+        self._buf.clear()
+        self._pos = self._scan = 0
+        return rest
+
     def close(self) -> None:
         """Forget any half-received response and delete its spool files (the connection is going away)."""
         self._discard_partial()

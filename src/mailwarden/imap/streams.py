@@ -102,6 +102,23 @@ class ResponseStream:
         """The next queued response, or None (never waits)."""
         return self._pop() if self._items else None
 
+    @property
+    def error(self) -> BaseException | None:
+        """What the stream was closed with, if it was closed because something failed."""
+        return self._error
+
+    def readable(self) -> asyncio.Future[None]:
+        """A future that is done once a response is queued or the stream is closed.
+
+        For callers that wait with their own deadline (the connection's inactivity timeout, IDLE's renewal)
+        instead of inside :meth:`get`. One reader at a time, like :meth:`get`.
+        """
+        if self._waiter is None or self._waiter.done():
+            self._waiter = asyncio.get_running_loop().create_future()
+        if self._items or self._closed:
+            self._wake()
+        return self._waiter
+
     def _pop(self) -> UntaggedResponse:
         item = self._items.popleft()
         if self._paused and len(self._items) <= self._low:

@@ -15,8 +15,8 @@ from typing import Any
 from mailwarden.core import i18n
 from mailwarden.core.errors import MailwardenError
 from mailwarden.core.secrets import SecretValue
-from mailwarden.imap.client import IMAPClient
 from mailwarden.imap.errors import IMAPError
+from mailwarden.mailboxes.connect import open_imap
 from mailwarden.mailboxes.models import Mailbox
 from mailwarden.smtp.check import check_login
 from mailwarden.smtp.errors import SMTPError
@@ -101,21 +101,7 @@ class MailboxReport:
 
 
 async def _imap(mailbox: Mailbox, secret: SecretValue, step_timeout: float, report: ProtocolReport) -> None:
-    async with await IMAPClient.open(
-        mailbox.imap_host,
-        mailbox.imap_port,
-        tls=mailbox.imap_tls,  # type: ignore[arg-type]  # the table's CHECK constraint holds it to the three
-        ca_file=mailbox.ca_file,
-        timeout=step_timeout,
-        allow_plaintext=mailbox.allow_plaintext,
-    ) as client:
-        report.details["capabilities_before_login"] = sorted(client.capabilities)
-        if mailbox.credential_kind == "oauth2_token":
-            await client.authenticate_xoauth2(mailbox.username, secret)
-            method = "XOAUTH2"
-        else:
-            method = await client.authenticate(mailbox.username, secret)
-        report.details["method"] = method
+    async with await open_imap(mailbox, secret, step_timeout=step_timeout) as client:
         report.details["capabilities"] = sorted(client.capabilities)
         await client.logout()
 

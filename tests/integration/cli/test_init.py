@@ -1,6 +1,6 @@
 import stat
 
-from conftest import CLI
+from cli_runner import CLI
 
 
 def test_version_and_help(cli: CLI) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CLI, Result
+from cli_runner import CLI, Result
 from lab.dovecot import Dovecot, MailUser
 from lab.ports import release_ports, reserve_ports
 from lab.postfix import Postfix

@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 import ssl
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import trustme
-
-
-@dataclass(frozen=True)
-class TLSFiles:
-    server_context: ssl.SSLContext
-    ca_file: Path
+from imap_tls import TLSFiles
 
 
 @pytest.fixture(scope="session")

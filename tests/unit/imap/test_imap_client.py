@@ -7,8 +7,8 @@ import logging
 
 import pytest
 from imap_fake_server import FakeServer, Peer
+from imap_tls import TLSFiles
 
-from conftest import TLSFiles
 from mailwarden.core.errors import ConfigError, TLSFailure
 from mailwarden.core.secrets import SecretValue
 from mailwarden.imap import IMAPAuthError, IMAPClient, IMAPError

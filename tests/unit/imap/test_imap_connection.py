@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from imap_fake_server import FakeServer, Peer
+from imap_tls import TLSFiles
 
-from conftest import TLSFiles
 from mailwarden.core.errors import NetworkError, TLSFailure
 from mailwarden.core.tls import client_context
 from mailwarden.imap import (

@@ -87,7 +87,7 @@ def upgrade() -> None:
         sa.Column("folders_skipped", sa.Integer(), nullable=False),
         sa.Column("fetched", sa.Integer(), nullable=False),
         sa.Column("fetched_bytes", sa.BigInteger(), nullable=False),
-        sa.Column("new_blobs", sa.Integer(), nullable=False),
+        sa.Column("stored", sa.Integer(), nullable=False),
         sa.Column("tombstoned", sa.Integer(), nullable=False),
         sa.Column("flag_changes", sa.Integer(), nullable=False),
         sa.Column("error_kind", sa.String(length=64), nullable=True),

@@ -1,0 +1,34 @@
+"""Opening a logged-in IMAP session for a stored mailbox: one place that knows how we log in."""
+
+from __future__ import annotations
+
+from mailwarden.core.secrets import SecretValue
+from mailwarden.imap.client import IMAPClient, TLSMode
+from mailwarden.mailboxes.models import Mailbox
+
+__all__ = ["open_imap"]
+
+
+async def open_imap(mailbox: Mailbox, secret: SecretValue, *, step_timeout: float = 30.0) -> IMAPClient:
+    """Connect, log in (XOAUTH2 for a token, else PLAIN or LOGIN as offered) and return the session.
+
+    The caller closes it (``async with``). A failed login closes the connection before raising.
+    """
+    tls: TLSMode = mailbox.imap_tls  # type: ignore[assignment]  # the table's CHECK constraint holds it
+    client = await IMAPClient.open(
+        mailbox.imap_host,
+        mailbox.imap_port,
+        tls=tls,
+        ca_file=mailbox.ca_file,
+        timeout=step_timeout,
+        allow_plaintext=mailbox.allow_plaintext,
+    )
+    try:
+        if mailbox.credential_kind == "oauth2_token":
+            await client.authenticate_xoauth2(mailbox.username, secret)
+        else:
+            await client.authenticate(mailbox.username, secret)
+    except BaseException:
+        await client.close()
+        raise
+    return client

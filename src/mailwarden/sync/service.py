@@ -1,0 +1,151 @@
+"""A sync pass as the rest of mailwarden runs it: under the mailbox's lease, recorded as a run.
+
+One owner per mailbox: the lease ``sync:mailbox:<id>`` is taken before connecting and renewed while the pass
+runs; a second process finds it held and says so instead of syncing the same mailbox twice. Every run leaves
+a row: how much it did, and — if it failed — the error's kind and message. A failure is never turned into
+"nothing new".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import update
+
+from mailwarden.archive.blobstore import BlobStore
+from mailwarden.archive.models import SyncRun
+from mailwarden.core import clock
+from mailwarden.core.errors import ConflictError, LeaseLost, MailwardenError
+from mailwarden.core.secrets import SecretValue
+from mailwarden.db import lease
+from mailwarden.db.engine import Database
+from mailwarden.imap.client import IMAPClient
+from mailwarden.mailboxes.connect import open_imap
+from mailwarden.mailboxes.models import Mailbox
+from mailwarden.sync.engine import PassOutcome, Progress, SyncOptions, sync_pass
+
+__all__ = ["LEASE_TTL", "blob_store", "holder_id", "mailbox_lease", "recorded_pass", "run_sync"]
+
+log = logging.getLogger(__name__)
+
+LEASE_TTL = timedelta(seconds=90)
+
+
+def holder_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def blob_store(data_dir: Path) -> BlobStore:
+    return BlobStore(data_dir / "archive" / "blobs")
+
+
+def lease_name(mailbox: Mailbox) -> str:
+    return f"sync:mailbox:{mailbox.id}"
+
+
+@contextlib.asynccontextmanager
+async def mailbox_lease(db: Database, mailbox: Mailbox, holder: str) -> AsyncIterator[None]:
+    """Hold the mailbox's sync lease for the block; the block is cancelled if the lease is lost."""
+    name = lease_name(mailbox)
+    if not await lease.acquire(db, name, holder, LEASE_TTL):
+        raise ConflictError("sync.busy", name=mailbox.name, holder=await lease.holder_of(db, name) or "?")
+    task = asyncio.current_task()
+    assert task is not None
+
+    async def keep() -> None:
+        while True:
+            await asyncio.sleep(LEASE_TTL.total_seconds() / 3)
+            try:
+                await lease.renew(db, name, holder, LEASE_TTL)
+            except LeaseLost:
+                log.error("lost the sync lease of %s; stopping", mailbox.name)
+                task.cancel("sync lease lost")
+                return
+
+    keeper = asyncio.create_task(keep())
+    try:
+        yield
+    finally:
+        keeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await keeper
+        await lease.release(db, name, holder)
+
+
+async def recorded_pass(
+    db: Database,
+    store: BlobStore,
+    client: IMAPClient,
+    mailbox: Mailbox,
+    *,
+    options: SyncOptions | None = None,
+    progress: Progress | None = None,
+    only: set[str] | None = None,
+) -> tuple[SyncRun, PassOutcome]:
+    """One pass on an open session, recorded as a :class:`SyncRun`; raises what went wrong, once recorded."""
+    run = SyncRun(mailbox_id=mailbox.id)
+    async with db.session() as session, session.begin():
+        session.add(run)
+    outcome = PassOutcome()
+    status, error_kind, error = "failed", None, None
+    try:
+        outcome = await sync_pass(db, store, client, mailbox.id, options, progress, only)
+        status = "ok"
+        return run, outcome
+    except MailwardenError as exc:
+        error_kind, error = exc.kind, str(exc)
+        raise
+    except asyncio.CancelledError:
+        error_kind, error = "cancelled", "the pass was stopped before it finished"
+        raise
+    except Exception as exc:  # a bug: recorded as such, then raised
+        error_kind, error = "internal", f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        values = {
+            "finished_at": clock.now(),
+            "status": status,
+            "folders": len(outcome.folders),
+            "folders_skipped": sum(1 for f in outcome.folders if f.skipped),
+            "fetched": outcome.total("fetched"),
+            "fetched_bytes": outcome.total("fetched_bytes"),
+            "stored": outcome.total("stored"),
+            "tombstoned": outcome.total("tombstoned"),
+            "flag_changes": outcome.total("flag_changes"),
+            "error_kind": error_kind,
+            "error": error,
+        }
+        async with db.session() as session, session.begin():
+            await session.execute(update(SyncRun).where(SyncRun.id == run.id).values(**values))
+        for key, value in values.items():
+            setattr(run, key, value)
+
+
+async def run_sync(
+    db: Database,
+    store: BlobStore,
+    mailbox: Mailbox,
+    secret: SecretValue,
+    *,
+    options: SyncOptions | None = None,
+    progress: Progress | None = None,
+    holder: str | None = None,
+    step_timeout: float = 60.0,
+) -> tuple[SyncRun, PassOutcome]:
+    """Take the mailbox's lease, log in, run one recorded pass, log out."""
+    store.clean_temporary()
+    async with (
+        mailbox_lease(db, mailbox, holder or holder_id()),
+        await open_imap(mailbox, secret, step_timeout=step_timeout) as client,
+    ):
+        result = await recorded_pass(db, store, client, mailbox, options=options, progress=progress)
+        await client.logout()
+    return result
