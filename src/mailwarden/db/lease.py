@@ -17,7 +17,7 @@ from mailwarden.core.errors import LeaseLost
 from mailwarden.db.engine import Database
 from mailwarden.db.models import Lease
 
-__all__ = ["acquire", "holder_of", "release", "renew"]
+__all__ = ["acquire", "holder_of", "release", "renew", "take_over"]
 
 
 async def acquire(db: Database, name: str, holder: str, ttl: timedelta) -> bool:
@@ -64,3 +64,15 @@ async def holder_of(db: Database, name: str) -> str | None:
     if lease is None or lease.expires_at < clock.now():
         return None
     return lease.holder
+
+
+async def take_over(db: Database, name: str, old_holder: str, holder: str, ttl: timedelta) -> bool:
+    """Take a lease from ``old_holder`` *only if it still holds it* (the caller knows it is dead)."""
+    now = clock.now()
+    async with db.session() as session, session.begin():
+        result = await session.execute(
+            update(Lease)
+            .where(Lease.name == name, Lease.holder == old_holder)
+            .values(holder=holder, acquired_at=now, expires_at=now + ttl)
+        )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]

@@ -43,6 +43,25 @@ def holder_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+def _dead_here(holder: str) -> bool:
+    """Whether ``holder`` (see :func:`holder_id`) was a process on this machine that no longer exists.
+
+    A killed sync (kill -9, OOM) cannot release its lease; waiting out the TTL would delay the restart for
+    nothing when we can see the process is gone. A reused PID only makes us wait: the safe direction.
+    """
+    host, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 def blob_store(data_dir: Path) -> BlobStore:
     return BlobStore(data_dir / "archive" / "blobs")
 
@@ -56,7 +75,14 @@ async def mailbox_lease(db: Database, mailbox: Mailbox, holder: str) -> AsyncIte
     """Hold the mailbox's sync lease for the block; the block is cancelled if the lease is lost."""
     name = lease_name(mailbox)
     if not await lease.acquire(db, name, holder, LEASE_TTL):
-        raise ConflictError("sync.busy", name=mailbox.name, holder=await lease.holder_of(db, name) or "?")
+        current = await lease.holder_of(db, name)
+        if not (
+            current and _dead_here(current) and await lease.take_over(db, name, current, holder, LEASE_TTL)
+        ):
+            raise ConflictError("sync.busy", name=mailbox.name, holder=current or "?")
+        log.warning(
+            "took over the sync lease of %s from %s, which is no longer running", mailbox.name, current
+        )
     task = asyncio.current_task()
     assert task is not None
 

@@ -62,3 +62,10 @@ async def test_a_released_lease_is_free_at_once(db: Database) -> None:
 async def test_the_holder_may_acquire_again(db: Database) -> None:
     assert await lease.acquire(db, "m", "a", TTL)
     assert await lease.acquire(db, "m", "a", TTL)
+
+
+async def test_take_over_only_from_the_holder_named(db: Database) -> None:
+    assert await lease.acquire(db, "m", "dead", TTL)
+    assert not await lease.take_over(db, "m", "someone-else", "me", TTL)
+    assert await lease.take_over(db, "m", "dead", "me", TTL)
+    assert await lease.holder_of(db, "m") == "me"

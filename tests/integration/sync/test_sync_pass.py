@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import os
 
+import pytest
 from sqlalchemy import func, select
 
 from mailwarden.archive.models import Blob, FlagChange, Folder, Message, SyncAlert, SyncRun
@@ -179,3 +182,24 @@ async def test_a_mass_disappearance_raises_an_alert(archive: Archive) -> None:
         alert = await session.scalar(select(SyncAlert).where(SyncAlert.kind == "mass_disappearance"))
     assert alert is not None
     assert alert.detail["vanished"] == 12
+
+
+async def test_a_lease_left_by_a_killed_process_on_this_machine_is_taken_over(archive: Archive) -> None:
+    import socket
+
+    from mailwarden.core.errors import ConflictError
+    from mailwarden.db import lease
+    from mailwarden.sync.service import LEASE_TTL
+
+    gone = await asyncio.create_subprocess_exec("true")
+    await gone.wait()
+    name = f"sync:mailbox:{archive.mailbox.id}"
+    assert await lease.acquire(archive.db, name, f"{socket.gethostname()}:{gone.pid}:x", LEASE_TTL)
+    archive.dovecot.deliver(archive.user.address, make_message("after a crash"))
+    outcome = await archive.sync()
+    assert outcome.total("fetched") == 1
+
+    # a live holder (this very process) is respected
+    assert await lease.acquire(archive.db, name, f"{socket.gethostname()}:{os.getpid()}:y", LEASE_TTL)
+    with pytest.raises(ConflictError):
+        await archive.sync()
