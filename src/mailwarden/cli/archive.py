@@ -17,7 +17,7 @@ from mailwarden.core.errors import MailwardenError
 from mailwarden.core.secrets import SecretValue
 from mailwarden.db.engine import Database
 from mailwarden.mailboxes import service as mailboxes
-from mailwarden.mailboxes.connect import open_imap
+from mailwarden.mailboxes.connect import open_imap, wants_compression
 from mailwarden.mailboxes.models import Mailbox
 from mailwarden.sync import status as sync_status
 from mailwarden.sync.engine import FolderOutcome, PassOutcome, SyncOptions
@@ -73,7 +73,7 @@ def sync(
 ) -> None:
     """Bring the archive up to date with the server, read-only. 同步归档（只读，不修改服务器）。"""
     run = Run(config, as_json, lang)
-    store = blob_store(run.settings.data_dir)
+    store = blob_store(run.settings.archive_dir)
     results: list[dict[str, Any]] = []
 
     async def go() -> None:
@@ -112,7 +112,13 @@ async def _sync_one(run: Run, db: Database, box: Mailbox, full: bool, store: Any
     try:
         with progress:
             record, _ = await run_sync(
-                db, store, box, _secret(run, box), options=SyncOptions(full=full), progress=on_progress
+                db,
+                store,
+                box,
+                _secret(run, box),
+                options=SyncOptions(full=full),
+                progress=on_progress,
+                compress=wants_compression(box, run.settings.archive.compress),
             )
     except MailwardenError as exc:
         run.say(run.t("archive.sync_failed", name=box.name, error=exc.render(run.lang)), style="red")
@@ -146,7 +152,7 @@ def watch_(
 ) -> None:
     """Keep the archive current live (IDLE) until stopped; SIGTERM stops cleanly. 实时同步，直到被停止。"""
     run = Run(config, as_json, lang)
-    store = blob_store(run.settings.data_dir)
+    store = blob_store(run.settings.archive_dir)
     options = WatchOptions(reconcile_every=reconcile_minutes * 60)
 
     async def go() -> None:
@@ -208,13 +214,14 @@ def verify(
 ) -> None:
     """Compare the server with the archive; list every missing, extra or mismatched message. 校验归档。"""
     run = Run(config, as_json, lang)
-    store = blob_store(run.settings.data_dir)
+    store = blob_store(run.settings.archive_dir)
     reports: dict[str, VerifyReport] = {}
 
     async def go() -> None:
         async with run.database() as db:
             for box in await _chosen(run, db, mailbox):
-                async with await open_imap(box, _secret(run, box)) as client:
+                compress = wants_compression(box, run.settings.archive.compress)
+                async with await open_imap(box, _secret(run, box), compress=compress) as client:
                     reports[box.name] = await verify_mailbox(db, store, client, box.id, deep=deep)
                     await client.logout()
 

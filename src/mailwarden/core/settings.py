@@ -20,7 +20,15 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from mailwarden.core import i18n
 from mailwarden.core.errors import ConfigError
 
-__all__ = ["CONFIG_ENV", "DEFAULT_CONFIG_NAME", "ENV_PREFIX", "LogSettings", "Settings", "load_settings"]
+__all__ = [
+    "CONFIG_ENV",
+    "DEFAULT_CONFIG_NAME",
+    "ENV_PREFIX",
+    "ArchiveSettings",
+    "LogSettings",
+    "Settings",
+    "load_settings",
+]
 
 ENV_PREFIX = "MAILWARDEN_"
 CONFIG_ENV = "MAILWARDEN_CONFIG"
@@ -36,6 +44,15 @@ class LogSettings(BaseModel):
     #: optional file; stderr always gets WARNING and above
     file: Path | None = None
     json_format: bool = Field(default=False, alias="json")
+
+
+class ArchiveSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    #: where blobs are kept; default ``data_dir/archive``
+    dir: Path | None = None
+    #: COMPRESS=DEFLATE on IMAP: ``auto`` uses it for servers that are not on this machine
+    compress: Literal["auto", "always", "never"] = "auto"
 
 
 class Settings(BaseModel):
@@ -55,6 +72,7 @@ class Settings(BaseModel):
     #: language of user-facing text: ``en`` or ``zh-CN``
     language: str = Field(default_factory=i18n.default_language)
     log: LogSettings = LogSettings()
+    archive: ArchiveSettings = ArchiveSettings()
     #: the file these settings came from, if any (not a setting)
     source: Path | None = Field(default=None, exclude=True)
 
@@ -69,6 +87,10 @@ class Settings(BaseModel):
         if self.database_url is not None and self.database_url.get_secret_value():
             return self.database_url.get_secret_value()
         return f"sqlite+aiosqlite:///{(self.data_dir / 'mailwarden.db').resolve()}"
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.archive.dir or self.data_dir / "archive"
 
     @property
     def key_file(self) -> Path:
@@ -123,9 +145,10 @@ def _anchor_paths(data: dict[str, Any], folder: Path) -> None:
     for key in ("data_dir", "secret_key_file"):
         if isinstance(data.get(key), str) and not Path(data[key]).is_absolute():
             data[key] = str(folder / data[key])
-    log = data.get("log")
-    if isinstance(log, dict) and isinstance(log.get("file"), str) and not Path(log["file"]).is_absolute():
-        log["file"] = str(folder / log["file"])
+    for section, key in (("log", "file"), ("archive", "dir")):
+        table = data.get(section)
+        if isinstance(table, dict) and isinstance(table.get(key), str) and not Path(table[key]).is_absolute():
+            table[key] = str(folder / table[key])
 
 
 def config_path(explicit: Path | None = None, environ: dict[str, str] | None = None) -> Path:

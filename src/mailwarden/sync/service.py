@@ -62,8 +62,8 @@ def _dead_here(holder: str) -> bool:
     return False
 
 
-def blob_store(data_dir: Path) -> BlobStore:
-    return BlobStore(data_dir / "archive" / "blobs")
+def blob_store(archive_dir: Path) -> BlobStore:
+    return BlobStore(archive_dir / "blobs")
 
 
 def lease_name(mailbox: Mailbox) -> str:
@@ -165,12 +165,13 @@ async def run_sync(
     progress: Progress | None = None,
     holder: str | None = None,
     step_timeout: float = 60.0,
+    compress: bool = False,
 ) -> tuple[SyncRun, PassOutcome]:
     """Take the mailbox's lease, log in, run one recorded pass, log out."""
     store.clean_temporary()
     async with (
         mailbox_lease(db, mailbox, holder or holder_id()),
-        await open_imap(mailbox, secret, step_timeout=step_timeout) as client,
+        await open_imap(mailbox, secret, step_timeout=step_timeout, compress=compress) as client,
     ):
         result = await recorded_pass(db, store, client, mailbox, options=options, progress=progress)
         await client.logout()

@@ -39,6 +39,7 @@ class WatchOptions:
     backoff_first: float = 1.0
     backoff_max: float = 300.0
     step_timeout: float = 60.0
+    compress: bool = False
 
 
 OnPass = Callable[[SyncRun, PassOutcome], None]
@@ -55,7 +56,9 @@ async def _session(
     on_pass: OnPass | None,
 ) -> None:
     """One connection's life: a full pass, then IDLE until something changes or a reconcile is due."""
-    async with await open_imap(mailbox, secret, step_timeout=options.step_timeout) as client:
+    async with await open_imap(
+        mailbox, secret, step_timeout=options.step_timeout, compress=options.compress
+    ) as client:
         next_full = 0.0
         while True:
             full = clock.monotonic() >= next_full

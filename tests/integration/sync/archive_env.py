@@ -51,8 +51,13 @@ class Archive:
         imap.login(self.user.address, self.user.password)
         return imap
 
-    async def sync(self, **options: object) -> PassOutcome:
+    async def sync(self, compress: bool = False, **options: object) -> PassOutcome:
         _, outcome = await run_sync(
-            self.db, self.store, self.mailbox, SecretValue(self.user.password), options=SyncOptions(**options)
+            self.db,
+            self.store,
+            self.mailbox,
+            SecretValue(self.user.password),
+            options=SyncOptions(**options),  # type: ignore[arg-type]
+            compress=compress,
         )
         return outcome

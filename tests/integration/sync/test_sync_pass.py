@@ -203,3 +203,11 @@ async def test_a_lease_left_by_a_killed_process_on_this_machine_is_taken_over(ar
     assert await lease.acquire(archive.db, name, f"{socket.gethostname()}:{os.getpid()}:y", LEASE_TTL)
     with pytest.raises(ConflictError):
         await archive.sync()
+
+
+async def test_a_compressed_session_archives_the_same_bytes(archive: Archive) -> None:
+    for i in range(20):
+        archive.dovecot.deliver(archive.user.address, make_message(f"compressed {i}", "报价单 FOB " * 2000))
+    outcome = await archive.sync(compress=True)
+    assert outcome.total("fetched") == 20
+    assert await live(archive) == server_bodies(archive)
