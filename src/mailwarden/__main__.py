@@ -1,3 +1,4 @@
 from mailwarden.cli.main import main
 
-main()
+if __name__ == "__main__":  # parser worker processes import this module too; they must not run the CLI
+    main()

@@ -17,6 +17,7 @@ Per folder:
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 from collections.abc import Callable
@@ -26,21 +27,17 @@ from sqlalchemy import update
 
 from mailwarden.archive import service
 from mailwarden.archive.blobstore import BlobStore
-from mailwarden.archive.meta import meta_of
 from mailwarden.archive.models import Folder
 from mailwarden.core import clock
-from mailwarden.core.errors import ProtocolError
 from mailwarden.db.engine import Database
 from mailwarden.imap.client import IMAPClient
-from mailwarden.imap.items import FetchResult
 from mailwarden.imap.uidset import UidSet
 from mailwarden.sync.folders import FolderPlan, reconcile_folders
+from mailwarden.sync.pipeline import PROCESS_POOL_THRESHOLD, StorePipeline, flags_of, parse_pool
 
 __all__ = ["FolderOutcome", "PassOutcome", "Progress", "SyncOptions", "sync_pass"]
 
 log = logging.getLogger(__name__)
-
-IGNORED_FLAGS = frozenset({"\\Recent"})  # session-bound: not a property of the message
 
 
 @dataclass(frozen=True)
@@ -93,30 +90,6 @@ def _unchanged(plan: FolderPlan) -> bool:
     )
 
 
-def _flags(flags: frozenset[str] | None) -> list[str]:
-    return sorted((flags or frozenset()) - IGNORED_FLAGS)
-
-
-def _store_one(store: BlobStore, result: FetchResult) -> service.ArchivedCopy:
-    """Blob and metadata of one fetched message (runs in a worker thread: compression and parsing are CPU)."""
-    body = result.body
-    if body is None:
-        raise ProtocolError(detail=f"the server sent no body for UID {result.uid}")
-    try:
-        blob = store.put(body, expected_sha256=body.sha256)
-        meta = meta_of(body.path if body.path is not None else bytes(body))
-    finally:
-        body.discard()
-    return service.ArchivedCopy(
-        uid=result.uid,
-        blob=blob,
-        flags=_flags(result.flags),
-        internal_date=result.internal_date,
-        modseq=result.modseq,
-        meta=meta,
-    )
-
-
 class _FolderPass:
     def __init__(
         self,
@@ -126,9 +99,11 @@ class _FolderPass:
         plan: FolderPlan,
         options: SyncOptions,
         progress: Progress | None,
+        pools: _Pools,
     ) -> None:
         self.db, self.store, self.client, self.plan, self.options = db, store, client, plan, options
         self.progress = progress
+        self.pools = pools
         self.outcome = FolderOutcome(plan.server.name)
 
     async def run(self) -> FolderOutcome:
@@ -200,7 +175,7 @@ class _FolderPass:
             state = live.get(update_.uid) if update_.uid is not None else None
             if state is None or update_.flags is None:
                 continue
-            flags = _flags(update_.flags)
+            flags = flags_of(update_.flags)
             if tuple(flags) != state.flags:
                 updates.append((state, flags, update_.modseq))
         self.outcome.flag_changes = await service.record_flag_changes(self.db, updates)
@@ -210,29 +185,52 @@ class _FolderPass:
             return
         if self.progress:
             self.progress(self.plan.row.name, self.outcome, len(missing))
-        batch: list[service.ArchivedCopy] = []
-        batch_bytes = 0
+
+        def committed(stored: int) -> None:
+            self.outcome.stored += stored
+            if self.progress:
+                self.progress(self.plan.row.name, self.outcome, 0)
+
+        pipeline = StorePipeline(
+            self.db,
+            self.store,
+            self.plan.row,
+            self.pools.get(len(missing)),
+            batch_messages=self.options.batch_messages,
+            batch_bytes=self.options.batch_bytes,
+            on_commit=committed,
+        )
         results = self.client.uid_fetch(
             missing, depth=self.options.fetch_depth, chunk_size=self.options.fetch_chunk
         )
-        async with contextlib.aclosing(results) as stream:
-            async for result in stream:
-                copy = await asyncio.to_thread(_store_one, self.store, result)
-                batch.append(copy)
-                batch_bytes += copy.blob.size
-                self.outcome.fetched += 1
-                self.outcome.fetched_bytes += copy.blob.size
-                if len(batch) >= self.options.batch_messages or batch_bytes >= self.options.batch_bytes:
-                    await self._commit(batch)
-                    batch, batch_bytes = [], 0
-        await self._commit(batch)
+        try:
+            async with contextlib.aclosing(results) as stream:
+                async for result in stream:
+                    self.outcome.fetched += 1
+                    self.outcome.fetched_bytes += result.body.size if result.body is not None else 0
+                    await pipeline.add(result)
+            await pipeline.close()
+        except BaseException:
+            await pipeline.abort()
+            raise
 
-    async def _commit(self, batch: list[service.ArchivedCopy]) -> None:
-        if not batch:
-            return
-        self.outcome.stored += await service.store_batch(self.db, self.store, self.plan.row, batch)
-        if self.progress:
-            self.progress(self.plan.row.name, self.outcome, 0)
+
+class _Pools:
+    """The pass's parser processes, started on first need and shut down with the pass."""
+
+    def __init__(self, expected: int) -> None:
+        self.expected = expected
+        self.pool: concurrent.futures.ProcessPoolExecutor | None = None
+
+    def get(self, messages: int) -> concurrent.futures.ProcessPoolExecutor | None:
+        if self.pool is None and max(messages, self.expected) >= PROCESS_POOL_THRESHOLD:
+            self.pool = parse_pool(max(messages, self.expected))
+        return self.pool
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
 
 
 async def sync_pass(
@@ -251,11 +249,22 @@ async def sync_pass(
     listed = await client.list_folders(with_status=True)
     plans = await reconcile_folders(db, mailbox_id, listed)
     outcome = PassOutcome()
-    for plan in plans:
-        if only is not None and plan.server.name not in only:
-            continue
-        outcome.folders.append(await _FolderPass(db, store, client, plan, options, progress).run())
-        # The other folder's news (EXISTS, EXPUNGE between commands) is not ours to act on: the next pass
-        # sees its effect. Taking it keeps the connection's bounded backlog from filling on a long pass.
-        client.take_events()
+    # Parser processes pay off on a big pass; decide once, from what the server holds in changed folders
+    # (every call in one process would otherwise fight the event loop for the GIL).
+    expected = sum(
+        (p.server.status.messages or 0) - (p.row.server_messages or 0)
+        for p in plans
+        if p.server.status is not None and (only is None or p.server.name in only) and not _unchanged(p)
+    )
+    pools = _Pools(expected)
+    try:
+        for plan in plans:
+            if only is not None and plan.server.name not in only:
+                continue
+            outcome.folders.append(await _FolderPass(db, store, client, plan, options, progress, pools).run())
+            # The other folder's news (EXISTS, EXPUNGE between commands) is not ours to act on: the next
+            # pass sees its effect. Taking it keeps the connection's bounded backlog from filling.
+            client.take_events()
+    finally:
+        await asyncio.to_thread(pools.close)
     return outcome
