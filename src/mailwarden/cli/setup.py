@@ -10,7 +10,6 @@ import typer
 from mailwarden.cli.common import ConfigOpt, JsonOpt, LangOpt, Run, run_async
 from mailwarden.core.secrets import create_key_file
 from mailwarden.core.settings import config_path
-from mailwarden.db.migrate import upgrade
 
 CONFIG_TEMPLATE = """\
 # mailwarden configuration. Every setting can also come from the environment: MAILWARDEN_<NAME>
@@ -60,6 +59,8 @@ def init(
     run.secret_box()  # a present but unreadable key is reported now, not at the first mailbox
 
     async def migrate_db() -> tuple[str | None, str | None]:
+        from mailwarden.db.migrate import upgrade  # Alembic costs 0.16 s to import: only where needed
+
         async with run.database() as db:
             return await upgrade(db)
 
@@ -92,6 +93,8 @@ def migrate(config: ConfigOpt = None, as_json: JsonOpt = False, lang: LangOpt = 
     run = Run(config, as_json, lang)
 
     async def go() -> tuple[str | None, str | None]:
+        from mailwarden.db.migrate import upgrade
+
         async with run.database() as db:
             return await upgrade(db)
 
