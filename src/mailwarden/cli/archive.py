@@ -37,7 +37,10 @@ MailboxArg = Annotated[
 async def _chosen(run: Run, db: Database, name: str | None) -> list[Mailbox]:
     if name is not None:
         return [await mailboxes.get_mailbox(db, name)]
-    return await mailboxes.list_mailboxes(db)
+    found = await mailboxes.list_mailboxes(db)
+    if not found:
+        run.say(run.t("mailbox.none"))
+    return found
 
 
 def _secret(run: Run, mailbox: Mailbox) -> SecretValue:
@@ -158,6 +161,8 @@ def watch_(
     async def go() -> None:
         async with run.database() as db:
             boxes = await _chosen(run, db, mailbox)
+            if not boxes:
+                return
             for box in boxes:
                 _secret(run, box)  # a missing key or reference is reported now, not in a retry loop
             loop = asyncio.get_running_loop()
