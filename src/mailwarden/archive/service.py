@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mailwarden.archive.blobstore import BlobRef, BlobStore
@@ -72,10 +71,6 @@ class CopyState:
     size: int
 
 
-def _insert(db: Database, table: Any) -> Any:
-    return (sqlite.insert if db.is_sqlite else postgresql.insert)(table)
-
-
 async def store_batch(db: Database, store: BlobStore, folder: Folder, copies: Sequence[ArchivedCopy]) -> int:
     """Make the blobs durable, then commit their rows in one transaction. Returns the rows inserted.
 
@@ -119,9 +114,9 @@ async def store_batch(db: Database, store: BlobStore, folder: Folder, copies: Se
         for c in copies
     ]
     async with db.session() as session, session.begin():
-        await session.execute(_insert(db, Blob).on_conflict_do_nothing(index_elements=["sha256"]), blob_rows)
+        await session.execute(db.insert(Blob).on_conflict_do_nothing(index_elements=["sha256"]), blob_rows)
         result = await session.execute(
-            _insert(db, Message)
+            db.insert(Message)
             .on_conflict_do_nothing(index_elements=["folder_id", "uidvalidity", "uid"])
             .returning(Message.id),
             message_rows,

@@ -14,7 +14,6 @@ from rich.table import Table
 from mailwarden.archive.models import SyncRun
 from mailwarden.cli.common import EXIT_PROBLEM, ConfigOpt, JsonOpt, LangOpt, Run, run_async
 from mailwarden.core.errors import MailwardenError
-from mailwarden.core.secrets import SecretValue
 from mailwarden.db.engine import Database
 from mailwarden.mailboxes import service as mailboxes
 from mailwarden.mailboxes.connect import open_imap, wants_compression
@@ -41,11 +40,6 @@ async def _chosen(run: Run, db: Database, name: str | None) -> list[Mailbox]:
     if not found:
         run.say(run.t("mailbox.none"))
     return found
-
-
-def _secret(run: Run, mailbox: Mailbox) -> SecretValue:
-    box = run.secret_box() if mailbox.credential_secret is not None else None
-    return mailboxes.credential(mailbox, box)
 
 
 def _run_dict(run: SyncRun, seconds: float) -> dict[str, Any]:
@@ -118,7 +112,7 @@ async def _sync_one(run: Run, db: Database, box: Mailbox, full: bool, store: Any
                 db,
                 store,
                 box,
-                _secret(run, box),
+                run.credential(box),
                 options=SyncOptions(full=full),
                 progress=on_progress,
                 compress=wants_compression(box, run.settings.archive.compress),
@@ -164,7 +158,7 @@ def watch_(
             if not boxes:
                 return
             for box in boxes:
-                _secret(run, box)  # a missing key or reference is reported now, not in a retry loop
+                run.credential(box)  # a missing key or reference is reported now, not in a retry loop
             loop = asyncio.get_running_loop()
             tasks = [asyncio.create_task(_watch_one(run, db, store, box, options)) for box in boxes]
             for sig in (signal.SIGTERM, signal.SIGINT):
@@ -201,7 +195,7 @@ async def _watch_one(run: Run, db: Database, store: Any, box: Mailbox, options: 
 
     try:
         await watch(
-            db, store, box, lambda: _secret(run, box), options=options, on_pass=on_pass, on_error=on_error
+            db, store, box, lambda: run.credential(box), options=options, on_pass=on_pass, on_error=on_error
         )
     except asyncio.CancelledError:
         return
@@ -226,7 +220,7 @@ def verify(
         async with run.database() as db:
             for box in await _chosen(run, db, mailbox):
                 compress = wants_compression(box, run.settings.archive.compress)
-                async with await open_imap(box, _secret(run, box), compress=compress) as client:
+                async with await open_imap(box, run.credential(box), compress=compress) as client:
                     reports[box.name] = await verify_mailbox(db, store, client, box.id, deep=deep)
                     await client.logout()
 

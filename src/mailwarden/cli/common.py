@@ -22,9 +22,11 @@ from rich.markup import escape
 
 from mailwarden.core import i18n, logs
 from mailwarden.core.errors import MailwardenError, UserError
-from mailwarden.core.secrets import SecretBox, load_box
+from mailwarden.core.secrets import SecretBox, SecretValue, load_box
 from mailwarden.core.settings import Settings, load_settings
 from mailwarden.db.engine import Database
+from mailwarden.mailboxes import service as mailboxes
+from mailwarden.mailboxes.models import Mailbox
 
 __all__ = [
     "EXIT_OK",
@@ -94,6 +96,11 @@ class Run:
 
     def database(self) -> Database:
         return Database(self.settings.sqlalchemy_url)
+
+    def credential(self, mailbox: Mailbox) -> SecretValue:
+        """The mailbox's secret: decrypted with our key, or resolved from its reference (no key needed)."""
+        box = self.secret_box() if mailbox.credential_secret is not None else None
+        return mailboxes.credential(mailbox, box)
 
     def secret_box(self) -> SecretBox:
         s = self.settings

@@ -174,9 +174,7 @@ def check(
     async def go() -> MailboxReport:
         async with run.database() as db:
             mailbox = await service.get_mailbox(db, name)
-        box = run.secret_box() if mailbox.credential_secret is not None else None
-        secret = service.credential(mailbox, box)
-        return await check_mailbox(mailbox, secret, step_timeout=timeout)
+        return await check_mailbox(mailbox, run.credential(mailbox), step_timeout=timeout)
 
     report = run_async(go)
     run.emit(report.as_dict(run.lang))

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -75,6 +76,10 @@ class Database:
             raise StorageError(detail=f"{type(exc).__name__}: {exc.args[0] if exc.args else exc}") from exc
         except OSError as exc:
             raise StorageError(detail=str(exc)) from exc
+
+    def insert(self, table: Any) -> sqlite.Insert | postgresql.Insert:
+        """INSERT in this engine's dialect, for ``on_conflict_do_nothing`` (both engines have it)."""
+        return (sqlite.insert if self.is_sqlite else postgresql.insert)(table)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import delete, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from mailwarden.core import clock
 from mailwarden.core.errors import LeaseLost
@@ -24,7 +23,7 @@ async def acquire(db: Database, name: str, holder: str, ttl: timedelta) -> bool:
     """Take the lease if it is free, expired or already ours. Returns whether we hold it now."""
     now = clock.now()
     values = {"name": name, "holder": holder, "acquired_at": now, "expires_at": now + ttl}
-    insert = (sqlite.insert if db.is_sqlite else postgresql.insert)(Lease).values(**values)
+    insert = db.insert(Lease).values(**values)
     async with db.session() as session, session.begin():
         inserted = await session.execute(insert.on_conflict_do_nothing(index_elements=["name"]))
         if inserted.rowcount == 1:  # type: ignore[attr-defined]
