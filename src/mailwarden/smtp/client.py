@@ -84,8 +84,13 @@ class SubmissionClient:
             start_tls=False,  # we do it below, and refuse to go on without it
             tls_context=context,
         )
-        with self._boundary("connect"):
-            greeting = await smtp.connect()
+        try:
+            with self._boundary("connect"):
+                greeting = await smtp.connect()
+        except BaseException:
+            # aiosmtplib leaves the transport open when the greeting never comes (a silent server)
+            smtp.close()
+            raise
         self._smtp = smtp
         self.banner = greeting.message
         try:
