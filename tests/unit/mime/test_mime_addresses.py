@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from email.utils import getaddresses
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mailwarden.mime import Address
-from mailwarden.mime.addresses import message_id, message_ids, parse_addresses
+from mailwarden.mime.addresses import _simple_pairs, message_id, message_ids, parse_addresses
 from mailwarden.mime.dates import parse_date
 from mailwarden.mime.defects import DefectLog
 
@@ -108,3 +111,24 @@ def test_a_date_without_zone_is_utc_with_a_defect() -> None:
 @pytest.mark.parametrize("value", [None, "", "yesterday", "Mon, 32 Jan 2024 25:00:00 +0800"])
 def test_unreadable_dates_are_none_with_a_defect(value: str | None) -> None:
     assert date(value) == (None, ["date"])
+
+
+_ATOM = st.text(alphabet="abcXYZ019.-_+'", min_size=1, max_size=8)
+_NAME = st.text(alphabet="abc XYZ 19.-_'=?张三株式会社\t", max_size=20)
+_ADDRESS = st.builds(lambda local, domain: f"{local}@{domain}", _ATOM, _ATOM)
+_ONE = st.one_of(
+    _ADDRESS,
+    st.builds(lambda name, address: f"{name} <{address}>", _NAME, _ADDRESS),
+    st.builds(lambda name, address: f'"{name}" <{address}>', _NAME, _ADDRESS),
+    st.builds(lambda name, address: f"{name}({name}) <{address}>", _NAME, _ADDRESS),  # never simple
+)
+
+
+@given(st.lists(_ONE, min_size=1, max_size=4), st.sampled_from([",", ", ", " ,\t"]))
+def test_the_fast_path_gives_what_the_full_parser_gives(parts: list[str], separator: str) -> None:
+    text = separator.join(parts)
+    simple = _simple_pairs(text)
+    if "(" in text:
+        assert simple is None  # comments always take the full parser
+    if simple is not None:
+        assert simple == [(name, address.strip()) for name, address in getaddresses([text])]
