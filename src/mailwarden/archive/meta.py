@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mailwarden.mime import parse_message
-from mailwarden.mime.message import ParsedMessage
+if TYPE_CHECKING:
+    from mailwarden.mime.message import ParsedMessage
 
 __all__ = ["MessageMeta", "meta_from_parsed", "meta_of"]
 
@@ -65,4 +65,6 @@ def meta_from_parsed(parsed: ParsedMessage) -> MessageMeta:
 
 def meta_of(raw: bytes | Path) -> MessageMeta:
     """Parse and convert; never raises (the parser records defects instead)."""
+    from mailwarden.mime import parse_message  # here: the archive's readers never need the parser
+
     return meta_from_parsed(parse_message(raw))

@@ -1,28 +1,28 @@
-"""``mailwarden archive sync|watch|verify|status``."""
+"""``mailwarden archive sync|watch|verify|status``.
+
+Each command imports what it needs when it runs: a no-change ``archive sync`` is meant to take a fraction
+of a second, and importing the whole package up front (verify, watch, tables, progress bars) took longer
+than the pass itself.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import signal
 import time
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
-from mailwarden.archive.models import SyncRun
 from mailwarden.cli.common import EXIT_PROBLEM, ConfigOpt, JsonOpt, LangOpt, Run, run_async
 from mailwarden.core.errors import MailwardenError
-from mailwarden.db.engine import Database
-from mailwarden.mailboxes import service as mailboxes
-from mailwarden.mailboxes.connect import open_imap, wants_compression
-from mailwarden.mailboxes.models import Mailbox
-from mailwarden.sync import status as sync_status
-from mailwarden.sync.engine import FolderOutcome, PassOutcome, SyncOptions
-from mailwarden.sync.service import blob_store, run_sync
-from mailwarden.sync.verify import VerifyReport, verify_mailbox
-from mailwarden.sync.watch import WatchOptions, watch
+
+if TYPE_CHECKING:
+    from mailwarden.archive.models import SyncRun
+    from mailwarden.db.engine import Database
+    from mailwarden.mailboxes.models import Mailbox
+    from mailwarden.sync.engine import FolderOutcome, PassOutcome
+    from mailwarden.sync.verify import VerifyReport
+    from mailwarden.sync.watch import WatchOptions
 
 app = typer.Typer(
     help="The archive: sync, watch, verify, status. 归档：同步、实时监视、校验、状态。", no_args_is_help=True
@@ -34,6 +34,8 @@ MailboxArg = Annotated[
 
 
 async def _chosen(run: Run, db: Database, name: str | None) -> list[Mailbox]:
+    from mailwarden.mailboxes import service as mailboxes
+
     if name is not None:
         return [await mailboxes.get_mailbox(db, name)]
     found = await mailboxes.list_mailboxes(db)
@@ -69,6 +71,8 @@ def sync(
     lang: LangOpt = None,
 ) -> None:
     """Bring the archive up to date with the server, read-only. 同步归档（只读，不修改服务器）。"""
+    from mailwarden.sync.service import blob_store
+
     run = Run(config, as_json, lang)
     store = blob_store(run.settings.archive_dir)
     results: list[dict[str, Any]] = []
@@ -86,6 +90,12 @@ def sync(
 
 
 async def _sync_one(run: Run, db: Database, box: Mailbox, full: bool, store: Any) -> dict[str, Any]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from mailwarden.mailboxes.connect import wants_compression
+    from mailwarden.sync.engine import SyncOptions
+    from mailwarden.sync.service import run_sync
+
     started = time.monotonic()
     progress = Progress(
         TextColumn("{task.description}"),
@@ -148,6 +158,11 @@ def watch_(
     lang: LangOpt = None,
 ) -> None:
     """Keep the archive current live (IDLE) until stopped; SIGTERM stops cleanly. 实时同步，直到被停止。"""
+    import signal
+
+    from mailwarden.sync.service import blob_store
+    from mailwarden.sync.watch import WatchOptions
+
     run = Run(config, as_json, lang)
     store = blob_store(run.settings.archive_dir)
     options = WatchOptions(reconcile_every=reconcile_minutes * 60)
@@ -174,6 +189,8 @@ def watch_(
 
 
 async def _watch_one(run: Run, db: Database, store: Any, box: Mailbox, options: WatchOptions) -> None:
+    from mailwarden.sync.watch import watch
+
     def on_pass(record: SyncRun, outcome: PassOutcome) -> None:
         run.event({"event": "pass", "mailbox": box.name, **_run_dict(record, 0.0)})
         if record.fetched or record.tombstoned or record.flag_changes:
@@ -212,6 +229,10 @@ def verify(
     lang: LangOpt = None,
 ) -> None:
     """Compare the server with the archive; list every missing, extra or mismatched message. 校验归档。"""
+    from mailwarden.mailboxes.connect import open_imap, wants_compression
+    from mailwarden.sync.service import blob_store
+    from mailwarden.sync.verify import verify_mailbox
+
     run = Run(config, as_json, lang)
     store = blob_store(run.settings.archive_dir)
     reports: dict[str, VerifyReport] = {}
@@ -234,6 +255,8 @@ def verify(
 
 
 def _print_verify(run: Run, name: str, report: VerifyReport) -> None:
+    from rich.table import Table
+
     if report.ok:
         total = sum(f.archived for f in report.folders)
         run.say(
@@ -262,6 +285,10 @@ def status(
     mailbox: MailboxArg = None, config: ConfigOpt = None, as_json: JsonOpt = False, lang: LangOpt = None
 ) -> None:
     """Per folder: server count, archived, tombstones, last sync, lag; recent alerts. 归档状态。"""
+    from rich.table import Table
+
+    from mailwarden.sync import status as sync_status
+
     run = Run(config, as_json, lang)
 
     async def go() -> list[sync_status.MailboxStatus]:

@@ -25,7 +25,6 @@ from mailwarden.core.errors import MailwardenError, UserError
 from mailwarden.core.secrets import SecretBox, SecretValue, load_box
 from mailwarden.core.settings import Settings, load_settings
 from mailwarden.db.engine import Database
-from mailwarden.mailboxes import service as mailboxes
 from mailwarden.mailboxes.models import Mailbox
 
 __all__ = [
@@ -99,6 +98,8 @@ class Run:
 
     def credential(self, mailbox: Mailbox) -> SecretValue:
         """The mailbox's secret: decrypted with our key, or resolved from its reference (no key needed)."""
+        from mailwarden.mailboxes import service as mailboxes
+
         box = self.secret_box() if mailbox.credential_secret is not None else None
         return mailboxes.credential(mailbox, box)
 

@@ -6,16 +6,17 @@ import getpass
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from mailwarden.cli.common import EXIT_PROBLEM, ConfigOpt, JsonOpt, LangOpt, Run, run_async
 from mailwarden.core.errors import InputError
 from mailwarden.mailboxes import service
-from mailwarden.mailboxes.check import MailboxReport, ProtocolReport, check_mailbox
 from mailwarden.mailboxes.models import Mailbox
+
+if TYPE_CHECKING:
+    from mailwarden.mailboxes.check import MailboxReport, ProtocolReport
 
 app = typer.Typer(
     help="Shared mailboxes: add, list, remove, test. 共享邮箱：添加、列出、删除、测试。", no_args_is_help=True
@@ -128,6 +129,8 @@ def list_(config: ConfigOpt = None, as_json: JsonOpt = False, lang: LangOpt = No
     if not mailboxes:
         run.say(run.t("mailbox.none"))
         return
+    from rich.table import Table
+
     table = Table("name", "address", "username", "IMAP", "SMTP", "credential")
     for m in mailboxes:
         table.add_row(
@@ -170,6 +173,8 @@ def check(
 ) -> None:
     """Log in once over IMAP and once over SMTP; report OK or the server's exact answer. 测试登录。"""
     run = Run(config, as_json, lang)
+
+    from mailwarden.mailboxes.check import check_mailbox  # brings in both protocols' clients
 
     async def go() -> MailboxReport:
         async with run.database() as db:

@@ -32,8 +32,8 @@ from mailwarden.core import clock
 from mailwarden.db.engine import Database
 from mailwarden.imap.client import IMAPClient
 from mailwarden.imap.uidset import UidSet
+from mailwarden.sync.flags import archived_flags
 from mailwarden.sync.folders import FolderPlan, reconcile_folders
-from mailwarden.sync.pipeline import PROCESS_POOL_THRESHOLD, StorePipeline, flags_of, parse_pool
 
 __all__ = ["FolderOutcome", "PassOutcome", "Progress", "SyncOptions", "sync_pass"]
 
@@ -175,7 +175,7 @@ class _FolderPass:
             state = live.get(update_.uid) if update_.uid is not None else None
             if state is None or update_.flags is None:
                 continue
-            flags = flags_of(update_.flags)
+            flags = archived_flags(update_.flags)
             if tuple(flags) != state.flags:
                 updates.append((state, flags, update_.modseq))
         self.outcome.flag_changes = await service.record_flag_changes(self.db, updates)
@@ -183,6 +183,10 @@ class _FolderPass:
     async def _fetch(self, missing: UidSet) -> None:
         if not missing:
             return
+        # the pipeline (workers, the MIME parser) is imported only when there is something to fetch:
+        # a no-change pass never pays for it
+        from mailwarden.sync.pipeline import StorePipeline
+
         if self.progress:
             self.progress(self.plan.row.name, self.outcome, len(missing))
 
@@ -223,6 +227,8 @@ class _Pools:
         self.pool: concurrent.futures.ProcessPoolExecutor | None = None
 
     def get(self, messages: int) -> concurrent.futures.ProcessPoolExecutor | None:
+        from mailwarden.sync.pipeline import PROCESS_POOL_THRESHOLD, parse_pool
+
         if self.pool is None and max(messages, self.expected) >= PROCESS_POOL_THRESHOLD:
             self.pool = parse_pool(max(messages, self.expected))
         return self.pool

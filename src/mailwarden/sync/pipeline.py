@@ -36,6 +36,7 @@ from mailwarden.core.errors import ProtocolError
 from mailwarden.db.engine import Database
 from mailwarden.imap.items import FetchResult
 from mailwarden.imap.literals import Literal
+from mailwarden.sync.flags import archived_flags
 
 __all__ = ["PROCESS_POOL_THRESHOLD", "StorePipeline", "parse_pool"]
 
@@ -45,12 +46,6 @@ PROCESS_POOL_THRESHOLD = 300
 #: workers busy and the last task of a group short
 TASK_MESSAGES = 25
 TASK_BYTES = 4 * 1024 * 1024
-
-IGNORED_FLAGS = frozenset({"\\Recent"})  # session-bound: not a property of the message
-
-
-def flags_of(flags: frozenset[str] | None) -> list[str]:
-    return sorted((flags or frozenset()) - IGNORED_FLAGS)
 
 
 def parse_pool(messages: int) -> concurrent.futures.ProcessPoolExecutor | None:
@@ -113,7 +108,7 @@ class StorePipeline:
         self._bodies.append(body)
         self._task_bytes += body.size
         group = self._group
-        group.facts[result.uid] = _Facts(flags_of(result.flags), result.internal_date, result.modseq)
+        group.facts[result.uid] = _Facts(archived_flags(result.flags), result.internal_date, result.modseq)
         group.bytes += body.size
         if len(self._items) >= TASK_MESSAGES or self._task_bytes >= TASK_BYTES:
             self._submit()
