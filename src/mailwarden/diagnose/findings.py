@@ -28,7 +28,7 @@ CODES: dict[str, Severity] = {
     "domain.hold": "error",
     "subscription.expired": "error",
     "dns.no_mx": "warning",
-    "dns.mx_mismatch": "warning",
+    "dns.mx_mismatch": "error",
     "dns.propagating": "warning",
     "net.port_blocked_drop": "error",
     "net.port_blocked_reject": "error",

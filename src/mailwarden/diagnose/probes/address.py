@@ -21,7 +21,7 @@ _SPACES = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]")
 #: punctuation Chinese input methods type in place of the ASCII one (NFKC leaves 。 alone)
 _IME_PUNCT = {"。": ".", "．": ".", "＠": "@", "｡": ".", "，": ","}
 #: digits typed for the letters they resemble
-_DIGIT_FOR_LETTER = {"0": "o", "1": "l", "5": "s", "3": "e", "4": "a"}
+_DIGIT_FOR_LETTER = {"0": "o", "1": "l"}
 
 
 def _fold(char: str) -> str:

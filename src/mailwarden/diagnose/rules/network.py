@@ -140,12 +140,18 @@ def _settings(evidence: Evidence) -> list[Finding]:
             "expected": documented,
         }
         lines = [f"configured: {mine.host}:{mine.port} {mine.tls}", f"documented: {documented}"]
+        port = evidence.port(mine)
+        if port is not None and port.tcp == "open" and port.tls in ("ok", "not_tried"):
+            # the configured server answers: an alias or a relay, worth a word but rarely the cause
+            sure = 0.45
+        else:
+            sure = 0.85
         same_host = [e for e in expected if e.host == mine.host]
         same_port = [e for e in same_host if e.port == mine.port]
         if not same_host:
-            findings.append(Finding("config.wrong_host", 0.85, lines, params, ["settings"]))
+            findings.append(Finding("config.wrong_host", sure, lines, params, ["settings"]))
         elif not same_port:
-            findings.append(Finding("config.wrong_port", 0.85, lines, params, ["settings"]))
+            findings.append(Finding("config.wrong_port", sure, lines, params, ["settings"]))
         else:
-            findings.append(Finding("config.wrong_tls_mode", 0.9, lines, params, ["settings"]))
+            findings.append(Finding("config.wrong_tls_mode", sure + 0.05, lines, params, ["settings"]))
     return findings
