@@ -53,7 +53,7 @@ class _Zone(BaseResolver):  # type: ignore[misc]
 
 class DnsLab:
     """A "resolver" on 127.0.0.1:PORT and the domains' "authoritative" server on 127.0.0.2:PORT (same
-    port, so one ``dns_authoritative_port`` setting reaches it). NS records name ``ns1.lab.test`` = 127.0.0.2."""
+    port, so one ``dns_authoritative_port`` setting reaches it). NS records name ``ns1.lab.test``."""
 
     def __init__(self, resolver_zone: str, authoritative_zone: str | None = None) -> None:
         (self.port,) = reserve_ports(1)
@@ -156,18 +156,25 @@ class Responder:
             def handle(self) -> None:
                 try:
                     conn = context.wrap_socket(self.request, server_side=True)
-                    self.rfile, self.wfile = conn.makefile("rb"), conn.makefile("wb")
-                    self.wfile.write(greeting)
-                    self.wfile.flush()
-                    while line := self.rfile.readline():
+                except (OSError, ssl.SSLError):
+                    return
+                reader, writer = conn.makefile("rb"), conn.makefile("wb")
+                try:
+                    writer.write(greeting)
+                    writer.flush()
+                    while line := reader.readline():
                         outer.lines.append(line)
                         answer = handler(line)
                         if answer is None:
                             break
-                        self.wfile.write(answer)
-                        self.wfile.flush()
+                        writer.write(answer)
+                        writer.flush()
                 except (OSError, ssl.SSLError):
                     return
+                finally:
+                    for closable in (reader, writer, conn):
+                        with contextlib.suppress(OSError):
+                            closable.close()
 
         self.lines: list[bytes] = []
         self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
@@ -373,7 +380,7 @@ class InterceptProxy:
         self.thread.join(5)
 
 
-# --- network namespace ---------------------------------------------------------------------------------------
+# --- network namespace ---------------------------------------------------------------------------
 
 
 @contextlib.contextmanager

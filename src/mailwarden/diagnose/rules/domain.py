@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from mailwarden.diagnose.evidence import Evidence
+from mailwarden.diagnose.evidence import Endpoint, Evidence
 from mailwarden.diagnose.findings import Finding
 
 __all__ = ["rules"]
@@ -93,10 +93,12 @@ def _mx_mismatch(evidence: Evidence) -> list[Finding]:
     ]
     if not off:
         return []
+    # a configured server that answers is likely an alias or relay of the same service
+    answering = all(_answers(evidence, e) for e in off)
     return [
         Finding(
             "dns.mx_mismatch",
-            0.85,
+            0.45 if answering else 0.85,
             [f"{dns.domain}. IN MX {p} {h}" for p, h in dns.mx]
             + [f"configured: {e.label}" for e in off]
             + [f"{provider.name}: {', '.join(sorted(expected_hosts))}"],
@@ -104,6 +106,11 @@ def _mx_mismatch(evidence: Evidence) -> list[Finding]:
             ["dns"],
         )
     ]
+
+
+def _answers(evidence: Evidence, endpoint: Endpoint) -> bool:
+    port = evidence.port(endpoint)
+    return port is not None and port.tcp == "open" and port.tls in ("ok", "not_tried")
 
 
 def _registry(evidence: Evidence) -> list[Finding]:

@@ -141,11 +141,9 @@ def _settings(evidence: Evidence) -> list[Finding]:
         }
         lines = [f"configured: {mine.host}:{mine.port} {mine.tls}", f"documented: {documented}"]
         port = evidence.port(mine)
-        if port is not None and port.tcp == "open" and port.tls in ("ok", "not_tried"):
-            # the configured server answers: an alias or a relay, worth a word but rarely the cause
-            sure = 0.45
-        else:
-            sure = 0.85
+        # a configured server that answers is an alias or a relay: worth a word, rarely the cause
+        answers = port is not None and port.tcp == "open" and port.tls in ("ok", "not_tried")
+        sure = 0.45 if answers else 0.85
         same_host = [e for e in expected if e.host == mine.host]
         same_port = [e for e in same_host if e.port == mine.port]
         if not same_host:
