@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from mailwarden import __version__
-from mailwarden.cli import archive, mailbox, setup
+from mailwarden.cli import archive, diagnose, mailbox, setup
 from mailwarden.cli.common import current
 from mailwarden.core.errors import MailwardenError
 
@@ -27,6 +27,7 @@ app.command()(setup.init)
 app.command()(setup.migrate)
 app.add_typer(mailbox.app, name="mailbox")
 app.add_typer(archive.app, name="archive")
+app.command("diagnose")(diagnose.diagnose_command)
 
 
 def _version(value: bool) -> None:

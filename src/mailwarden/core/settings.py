@@ -25,6 +25,7 @@ __all__ = [
     "DEFAULT_CONFIG_NAME",
     "ENV_PREFIX",
     "ArchiveSettings",
+    "DiagnoseSettings",
     "LogSettings",
     "Settings",
     "load_settings",
@@ -55,6 +56,36 @@ class ArchiveSettings(BaseModel):
     compress: Literal["auto", "always", "never"] = "auto"
 
 
+class DiagnoseSettings(BaseModel):
+    """``mailwarden diagnose``: every outside party it asks is a setting, so a lab (or a company's own
+    resolver) can stand in for it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: resolvers as ``IP`` or ``IP:PORT``; empty means the system's (``/etc/resolv.conf``)
+    dns_servers: list[str] = []
+    #: port on which the domain's authoritative servers are asked directly (53 in the real world)
+    dns_authoritative_port: int = Field(default=53, gt=0, lt=65536)
+    #: RDAP base URL (``.../domain/NAME`` is appended); empty means the IANA bootstrap registry
+    rdap_base_url: str = ""
+    #: where the IANA RDAP bootstrap file is read from
+    rdap_bootstrap_url: str = "https://data.iana.org/rdap/dns.json"
+    #: provider status sources by provider id, overriding the catalogue's (``{gmail = "http://..."}``)
+    status_urls: dict[str, str] = {}
+    #: an extra provider catalogue (TOML, same shape as the built-in one), e.g. for a self-hosted server
+    providers_file: Path | None = None
+    #: seconds for one TCP connect, one TLS handshake, one DNS query, one HTTP request, one server reply
+    connect_timeout: float = Field(default=4.0, gt=0)
+    dns_timeout: float = Field(default=3.0, gt=0)
+    http_timeout: float = Field(default=4.0, gt=0)
+    reply_timeout: float = Field(default=5.0, gt=0)
+    #: the whole diagnosis ends by then, whatever is still waiting (reported as unfinished)
+    deadline: float = Field(default=6.0, gt=0)
+    #: login attempts per account (user name and server) within ``login_window_minutes``, across runs
+    login_attempts: int = Field(default=3, ge=1)
+    login_window_minutes: int = Field(default=30, ge=1)
+
+
 class Settings(BaseModel):
     """Everything configurable. Field docs are the configuration reference (docs/configuration.md)."""
 
@@ -73,6 +104,7 @@ class Settings(BaseModel):
     language: str = Field(default_factory=i18n.default_language)
     log: LogSettings = LogSettings()
     archive: ArchiveSettings = ArchiveSettings()
+    diagnose: DiagnoseSettings = DiagnoseSettings()
     #: the file these settings came from, if any (not a setting)
     source: Path | None = Field(default=None, exclude=True)
 
@@ -145,7 +177,7 @@ def _anchor_paths(data: dict[str, Any], folder: Path) -> None:
     for key in ("data_dir", "secret_key_file"):
         if isinstance(data.get(key), str) and not Path(data[key]).is_absolute():
             data[key] = str(folder / data[key])
-    for section, key in (("log", "file"), ("archive", "dir")):
+    for section, key in (("log", "file"), ("archive", "dir"), ("diagnose", "providers_file")):
         table = data.get(section)
         if isinstance(table, dict) and isinstance(table.get(key), str) and not Path(table[key]).is_absolute():
             table[key] = str(folder / table[key])

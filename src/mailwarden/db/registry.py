@@ -17,6 +17,7 @@ MODEL_MODULES = (
     "mailwarden.db.models",
     "mailwarden.mailboxes.models",
     "mailwarden.archive.models",
+    "mailwarden.diagnose.models",
 )
 
 

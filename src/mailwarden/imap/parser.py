@@ -326,7 +326,7 @@ class ResponseParser:
                 rest = rest[m.end() :]
                 if rest[:1] == b" ":
                     rest = rest[1:]
-        return code, rest.decode("utf-8", "replace")
+        return code, _human_text(rest)
 
     def _code_args(self, raw: bytes | None) -> tuple[Value, ...]:
         if not raw:
@@ -350,3 +350,16 @@ class ResponseParser:
         self._stack = None
         self._remaining = 0
         self._memory = 0
+
+
+def _human_text(raw: bytes) -> str:
+    """Status text as the server meant it: UTF-8, else GB18030 (Chinese providers answer in GBK, e.g.
+    a refused login that asks for the 授权码), else UTF-8 with replacement characters."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "replace")

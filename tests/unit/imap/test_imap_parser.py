@@ -42,6 +42,20 @@ def test_it_parses_a_tagged_refusal_with_its_code_and_exact_text() -> None:
     )
 
 
+def test_status_text_in_gbk_is_read_as_the_server_meant_it() -> None:
+    """Chinese providers answer a refused LOGIN in GBK; UTF-8 with replacement would lose every character."""
+    line = "a1 NO 登录失败，请使用授权码登录\r\n".encode("gbk")
+    (tagged,) = parse(line)
+    assert isinstance(tagged, TaggedResponse)
+    assert tagged.text == "登录失败，请使用授权码登录"
+
+
+def test_status_text_that_is_neither_utf8_nor_gbk_keeps_what_it_can() -> None:
+    (tagged,) = parse(b"a1 NO caf\xe9 \xff closed\r\n")
+    assert isinstance(tagged, TaggedResponse)
+    assert tagged.text == "caf\ufffd \ufffd closed"
+
+
 def test_a_capability_code_holds_atoms() -> None:
     response = parse_one(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN LITERAL+] Dovecot ready.\r\n")
 

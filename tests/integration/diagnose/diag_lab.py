@@ -1,0 +1,397 @@
+"""Stand-ins for the outside world of a diagnosis, all on loopback: a DNS server (dnslib) with a resolver
+and an "authoritative" server, an RDAP server, scripted provider responders replaying documented answers,
+a TLS-intercepting proxy, Dovecot with bad certificates or without TLS, and a network namespace with
+iptables rules for genuine DROP/REJECT behaviour."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import socket
+import socketserver
+import ssl
+import subprocess
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import trustme
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from dnslib import QTYPE, RCODE, RR
+from dnslib.server import BaseResolver, DNSLogger, DNSServer
+
+from lab.certs import LabCerts
+from lab.dovecot import Dovecot
+from lab.ports import release_ports, reserve_ports
+
+# --- DNS ---------------------------------------------------------------------------------------------
+
+
+class _Zone(BaseResolver):  # type: ignore[misc]
+    """Answers from zone text; NXDOMAIN only for names with no records at all (unlike ZoneResolver)."""
+
+    def __init__(self, text: str) -> None:
+        self.rrs = RR.fromZone(text)
+
+    def resolve(self, request, handler):  # type: ignore[no-untyped-def]
+        reply = request.reply()
+        qname, qtype = request.q.qname, request.q.qtype
+        for rr in self.rrs:
+            if rr.rname == qname and (rr.rtype == qtype or QTYPE[qtype] == "ANY"):
+                reply.add_answer(rr)
+        if not reply.rr and all(rr.rname != qname for rr in self.rrs):
+            reply.header.rcode = RCODE.NXDOMAIN
+        return reply
+
+
+class DnsLab:
+    """A "resolver" on 127.0.0.1:PORT and the domains' "authoritative" server on 127.0.0.2:PORT (same
+    port, so one ``dns_authoritative_port`` setting reaches it). NS records name ``ns1.lab.test``."""
+
+    def __init__(self, resolver_zone: str, authoritative_zone: str | None = None) -> None:
+        (self.port,) = reserve_ports(1)
+        quiet = DNSLogger(logf=lambda _: None)
+        self.servers = [DNSServer(_Zone(resolver_zone), port=self.port, address="127.0.0.1", logger=quiet)]
+        self.servers.append(
+            DNSServer(
+                _Zone(authoritative_zone or resolver_zone), port=self.port, address="127.0.0.2", logger=quiet
+            )
+        )
+
+    @property
+    def server(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def __enter__(self) -> DnsLab:
+        for server in self.servers:
+            server.start_thread()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for server in self.servers:
+            server.stop()
+            server.server.server_close()
+        release_ports([self.port])
+
+
+# --- HTTP (RDAP, status pages) -----------------------------------------------------------------------
+
+
+class JsonServer:
+    """Serves ``routes`` (path -> JSON value) on 127.0.0.1; anything else is 404."""
+
+    def __init__(self, routes: dict[str, object]) -> None:
+        self.routes = routes
+        routes_ref = routes
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                if self.path not in routes_ref:
+                    self.send_error(404)
+                    return
+                body = json.dumps(routes_ref[self.path]).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/rdap+json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> JsonServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(5)
+
+
+def rdap_domain(name: str, statuses: list[str], expires: dt.datetime) -> dict[str, object]:
+    """An RDAP domain object as RFC 9083 shapes it (the fields registries actually fill)."""
+    return {
+        "objectClassName": "domain",
+        "ldhName": name,
+        "status": statuses,
+        "events": [
+            {"eventAction": "registration", "eventDate": "2015-03-01T00:00:00Z"},
+            {"eventAction": "expiration", "eventDate": expires.strftime("%Y-%m-%dT%H:%M:%SZ")},
+        ],
+        "entities": [
+            {
+                "objectClassName": "entity",
+                "roles": ["registrar"],
+                "vcardArray": ["vcard", [["fn", {}, "text", "Lab Registrar"]]],
+            }
+        ],
+    }
+
+
+# --- scripted provider responders ---------------------------------------------------------------------
+
+
+class Responder:
+    """A line-based server on 127.0.0.1 (implicit TLS with the lab certificate) that plays a script:
+    ``handler(line) -> bytes | None`` answers each client line; ``greeting`` goes first."""
+
+    def __init__(self, certs: LabCerts, greeting: bytes, handler: Callable[[bytes], bytes | None]) -> None:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(str(certs.cert_file), str(certs.key_file))
+        outer = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self) -> None:
+                try:
+                    conn = context.wrap_socket(self.request, server_side=True)
+                except (OSError, ssl.SSLError):
+                    return
+                reader, writer = conn.makefile("rb"), conn.makefile("wb")
+                try:
+                    writer.write(greeting)
+                    writer.flush()
+                    while line := reader.readline():
+                        outer.lines.append(line)
+                        answer = handler(line)
+                        if answer is None:
+                            break
+                        writer.write(answer)
+                        writer.flush()
+                except (OSError, ssl.SSLError):
+                    return
+                finally:
+                    for closable in (reader, writer, conn):
+                        with contextlib.suppress(OSError):
+                            closable.close()
+
+        self.lines: list[bytes] = []
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Responder:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def imap_script(
+    refusal: bytes, *, capabilities: bytes = b"IMAP4rev1 AUTH=PLAIN", examine: bytes | None = None
+):  # type: ignore[no-untyped-def]
+    """An IMAP server that refuses the login with ``refusal`` (the tagged answer after the tag), or lets
+    it in and answers EXAMINE with ``examine``."""
+
+    def handler(line: bytes) -> bytes | None:
+        tag, _, rest = line.partition(b" ")
+        command = rest.split(b" ", 1)[0].strip().upper()
+        if command == b"CAPABILITY":
+            return b"* CAPABILITY " + capabilities + b"\r\n" + tag + b" OK done\r\n"
+        if command == b"ID":
+            return b'* ID ("name" "lab")\r\n' + tag + b" OK ID completed\r\n"
+        if command in (b"LOGIN", b"AUTHENTICATE"):
+            if command == b"AUTHENTICATE" and b" " not in rest.strip():
+                return b"+ \r\n"
+            return tag + b" " + refusal + b"\r\n"
+        if not tag or (tag.startswith(b"AG") and b" " not in line.strip()):  # the SASL response line
+            return b""  # never happens with SASL-IR
+        if command == b"EXAMINE":
+            return tag + b" " + (examine or b"OK [READ-ONLY] done") + b"\r\n"
+        if command == b"LOGOUT":
+            return b"* BYE bye\r\n" + tag + b" OK\r\n"
+        return tag + b" BAD unknown\r\n"
+
+    return handler
+
+
+def smtp_script(refusal: bytes):  # type: ignore[no-untyped-def]
+    def handler(line: bytes) -> bytes | None:
+        word = line.split(b" ", 1)[0].strip().upper()
+        if word == b"EHLO":
+            return b"250-lab.test\r\n250-AUTH PLAIN LOGIN\r\n250 ENHANCEDSTATUSCODES\r\n"
+        if word == b"AUTH":
+            return refusal + b"\r\n"
+        if word == b"QUIT":
+            return b"221 2.0.0 bye\r\n"
+        return b"502 5.5.2 unknown\r\n"
+
+    return handler
+
+
+# --- certificates and Dovecot variants -------------------------------------------------------------------
+
+
+def _write_leaf(directory: Path, name: str, cert_pem: bytes, key_pem: bytes, base: LabCerts) -> LabCerts:
+    directory.mkdir(parents=True, exist_ok=True)
+    cert_file, key_file = directory / f"{name}-cert.pem", directory / f"{name}-key.pem"
+    cert_file.write_bytes(cert_pem)
+    key_file.write_bytes(key_pem)
+    key_file.chmod(0o600)
+    return replace(base, cert_file=cert_file, key_file=key_file)
+
+
+def expired_certs(base: LabCerts, directory: Path) -> LabCerts:
+    now = dt.datetime.now(dt.UTC)
+    leaf = base.ca.issue_cert(
+        "127.0.0.1",
+        "localhost",
+        not_before=now - dt.timedelta(days=400),
+        not_after=now - dt.timedelta(days=3),
+    )
+    chain = b"".join(blob.bytes() for blob in leaf.cert_chain_pems)
+    return _write_leaf(directory, "expired", chain, leaf.private_key_pem.bytes(), base)
+
+
+def wrong_name_certs(base: LabCerts, directory: Path) -> LabCerts:
+    leaf = base.ca.issue_cert("mail.other.example")
+    chain = b"".join(blob.bytes() for blob in leaf.cert_chain_pems)
+    return _write_leaf(directory, "wrongname", chain, leaf.private_key_pem.bytes(), base)
+
+
+def self_signed_certs(base: LabCerts, directory: Path) -> LabCerts:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(__import__("ipaddress").ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return _write_leaf(directory, "selfsigned", cert.public_bytes(serialization.Encoding.PEM), key_pem, base)
+
+
+def proxy_ca() -> trustme.CA:
+    return trustme.CA(organization_name="Corp Firewall SSL Inspection CA")
+
+
+class PlaintextDovecot(Dovecot):
+    """Dovecot with ``ssl = no``: every listener speaks plaintext, STARTTLS is not offered."""
+
+    def _write_config(self) -> None:
+        super()._write_config()
+        text = self.config_file.read_text()
+        text = text.replace("ssl = yes\nssl_cert", "ssl = no\n#ssl_cert").replace("\nssl_key", "\n#ssl_key")
+        text = text.replace("    ssl = yes\n", "")
+        # listeners named imaps/pop3s imply TLS and are skipped without it: give them plain names
+        text = text.replace("inet_listener imaps", "inet_listener imap2").replace(
+            "inet_listener pop3s", "inet_listener pop2"
+        )
+        self.config_file.write_text(text)
+
+
+@contextlib.contextmanager
+def dovecot_with(root: Path, certs: LabCerts, cls: type[Dovecot] = Dovecot) -> Iterator[Dovecot]:
+    server = cls(root, certs)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+# --- TLS-intercepting proxy ------------------------------------------------------------------------------
+
+
+class InterceptProxy:
+    """Terminates TLS with a certificate from another CA (as a firewall's TLS inspection does) and relays
+    to ``upstream`` over TLS."""
+
+    def __init__(self, ca: trustme.CA, upstream_port: int, directory: Path) -> None:
+        leaf = ca.issue_cert("127.0.0.1", "localhost")
+        directory.mkdir(parents=True, exist_ok=True)
+        self.server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        leaf.configure_cert(self.server_context)
+        self.client_context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        self.client_context.check_hostname = False
+        self.client_context.verify_mode = ssl.CERT_NONE
+        self.upstream = ("127.0.0.1", upstream_port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        self.listener.settimeout(0.2)
+        while not self._stop.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            threading.Thread(target=self._relay, args=(client,), daemon=True).start()
+
+    def _relay(self, client: socket.socket) -> None:
+        try:
+            inner = self.server_context.wrap_socket(client, server_side=True)
+            outer = self.client_context.wrap_socket(socket.create_connection(self.upstream))
+        except (OSError, ssl.SSLError):
+            client.close()
+            return
+
+        def pipe(a: ssl.SSLSocket, b: ssl.SSLSocket) -> None:
+            try:
+                while data := a.recv(65536):
+                    b.sendall(data)
+            except OSError:
+                pass
+            finally:
+                for s in (a, b):
+                    with contextlib.suppress(OSError):
+                        s.close()
+
+        threading.Thread(target=pipe, args=(outer, inner), daemon=True).start()
+        pipe(inner, outer)
+
+    def __enter__(self) -> InterceptProxy:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self.listener.close()
+        self.thread.join(5)
+
+
+# --- network namespace ---------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def netns(rules: list[list[str]]) -> Iterator[str]:
+    """A fresh network namespace with ``lo`` up and the given iptables rules; removed afterwards."""
+    name = f"mwdiag{os.getpid()}{threading.get_ident() % 1000}"
+    subprocess.run(["ip", "netns", "add", name], check=True)
+    try:
+        subprocess.run(["ip", "netns", "exec", name, "ip", "link", "set", "lo", "up"], check=True)
+        for rule in rules:
+            subprocess.run(["ip", "netns", "exec", name, "iptables", *rule], check=True)
+        yield name
+    finally:
+        subprocess.run(["ip", "netns", "delete", name], check=False)
