@@ -7,7 +7,7 @@ Exit codes: 0 healthy, 1 a problem was found, 2 usage error.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -16,10 +16,13 @@ from mailwarden.cli.common import EXIT_PROBLEM, ConfigOpt, JsonOpt, LangOpt, Run
 from mailwarden.cli.mailbox import TLS, _read_password
 from mailwarden.core.errors import InputError
 from mailwarden.core.secrets import SecretValue
-from mailwarden.diagnose import Diagnosis, Request, diagnose
-from mailwarden.diagnose.evidence import Endpoint
-from mailwarden.diagnose.findings import Finding
-from mailwarden.mailboxes import service as mailboxes
+
+if TYPE_CHECKING:
+    # the diagnosis (DNS, HTTP, homoglyph tables) is imported when the command runs: half a second that
+    # every other command would otherwise pay
+    from mailwarden.diagnose import Diagnosis
+    from mailwarden.diagnose.evidence import Endpoint
+    from mailwarden.diagnose.findings import Finding
 
 __all__ = ["diagnose_command"]
 
@@ -29,6 +32,8 @@ _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
 def _endpoint(protocol: str, host: str | None, port: int | None, tls: TLS | None) -> Endpoint | None:
+    from mailwarden.diagnose.evidence import Endpoint
+
     if host is None:
         if port is not None or tls is not None:
             raise InputError(detail=f"--{protocol}-port and --{protocol}-tls need --{protocol}-host")
@@ -76,6 +81,10 @@ def diagnose_command(
     lang: LangOpt = None,
 ) -> None:
     """Find out why an address cannot connect or log in, and the fix. 诊断无法连接/登录的原因。"""
+    from mailwarden.diagnose import Request, diagnose
+    from mailwarden.diagnose.evidence import Endpoint
+    from mailwarden.mailboxes import service as mailboxes
+
     run = Run(config, as_json, lang)
     try:
         if password_stdin and mailbox:
