@@ -17,6 +17,8 @@ MODEL_MODULES = (
     "mailwarden.db.models",
     "mailwarden.mailboxes.models",
     "mailwarden.archive.models",
+    "mailwarden.access.models",
+    "mailwarden.notify.models",
 )
 
 
