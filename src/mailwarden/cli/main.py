@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from mailwarden import __version__
-from mailwarden.cli import archive, mailbox, setup
+from mailwarden.cli import agent, archive, mailbox, notify, setup
 from mailwarden.cli.common import current
 from mailwarden.core.errors import MailwardenError
 
@@ -27,6 +27,8 @@ app.command()(setup.init)
 app.command()(setup.migrate)
 app.add_typer(mailbox.app, name="mailbox")
 app.add_typer(archive.app, name="archive")
+app.add_typer(notify.app, name="notify")
+app.add_typer(agent.app, name="agent")
 
 
 def _version(value: bool) -> None:
