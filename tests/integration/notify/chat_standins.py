@@ -53,6 +53,8 @@ class StandIn:
         self.token = token
         self.secret = secret
         self.mode = "ok"
+        #: hold the n-th accepted request (1-based) as in ``hold`` mode
+        self.hold_at: int | None = None
         self.received: list[Received] = []
         self.refusals: list[tuple[int, str]] = []
         self.requests = 0
@@ -122,7 +124,7 @@ class StandIn:
                 self.starts.append(clock.now())
             else:
                 self.refusals.append((reply[0], reply[1]))
-        if accepted is not None and self.mode == "hold":
+        if accepted is not None and (self.mode == "hold" or len(self.received) == self.hold_at):
             self.holding.set()
             self._held.wait(30)
         return reply
