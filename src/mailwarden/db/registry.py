@@ -18,6 +18,8 @@ MODEL_MODULES = (
     "mailwarden.mailboxes.models",
     "mailwarden.archive.models",
     "mailwarden.diagnose.models",
+    "mailwarden.access.models",
+    "mailwarden.notify.models",
 )
 
 

@@ -1,7 +1,7 @@
 """diagnose: login attempts ledger
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-27 07:07:51.561367
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import mailwarden.db.base
 
 revision: str = "0004"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,393 @@
+"""``mailwarden notify channel add|list|remove|enable|disable``, ``notify test``, ``notify worker``,
+``notify outbox`` and ``notify retry``."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from datetime import timedelta
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from mailwarden.access import service as access
+from mailwarden.access.models import Agent
+from mailwarden.cli.common import EXIT_PROBLEM, ConfigOpt, JsonOpt, LangOpt, Run, run_async
+from mailwarden.core import clock
+from mailwarden.core.errors import InputError, MailwardenError
+from mailwarden.notify import service
+from mailwarden.notify.alerts import Alert, Person, render
+from mailwarden.notify.errors import DeliveryError
+from mailwarden.notify.models import Channel, OutboxItem
+from mailwarden.notify.transports import TRANSPORTS, Context
+from mailwarden.notify.transports.http import HTTP
+from mailwarden.notify.worker import Event, Worker, WorkerOptions, worker_name
+
+app = typer.Typer(help="Chat and e-mail alerts. 聊天群与邮件通知。", no_args_is_help=True)
+channel_app = typer.Typer(help="Where alerts go. 通知通道。", no_args_is_help=True)
+app.add_typer(channel_app, name="channel")
+
+Kind = StrEnum("Kind", {k: k for k in TRANSPORTS})  # type: ignore[misc]
+
+
+def person(agent: Agent) -> Person:
+    """An agent as notify sees a person: plain values, identities by chat system."""
+    return Person(
+        name=agent.name,
+        email=agent.email,
+        timezone=agent.timezone,
+        ids={i.kind: i.ident for i in agent.identities},
+    )
+
+
+@channel_app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="A short name, e.g. sales-dingtalk. 通道名称。")],
+    kind: Annotated[Kind, typer.Option("--kind", help="Channel kind. 通道类型。")],
+    url: Annotated[str, typer.Option("--url", help="Webhook URL, or mailto:addresses for e-mail.")],
+    secret: Annotated[
+        str | None, typer.Option("--secret", help="Signing secret (Feishu, DingTalk, webhook). 签名密钥。")
+    ] = None,
+    secret_stdin: Annotated[
+        bool, typer.Option("--secret-stdin", help="Read the secret from standard input. 从标准输入读取密钥。")
+    ] = False,
+    allow_private: Annotated[
+        bool,
+        typer.Option("--allow-private", help="May reach private/loopback addresses. 允许内网地址。"),
+    ] = False,
+    mailbox: Annotated[
+        str | None, typer.Option("--mailbox", help="E-mail: the mailbox that sends. 发信邮箱。")
+    ] = None,
+    channel_lang: Annotated[
+        str | None, typer.Option("--channel-lang", help="Language of the alerts: en or zh-CN. 通知语言。")
+    ] = None,
+    rate: Annotated[
+        int | None, typer.Option("--rate", help="Messages per minute (default: the vendor's limit).")
+    ] = None,
+    digest: Annotated[
+        bool, typer.Option("--digest", help="Summarise bursts beyond the rate limit. 超限时合并发送。")
+    ] = False,
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Only these alert kinds (repeatable). 只接收这些通知。")
+    ] = None,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    """Add a channel; its URL and secret are stored encrypted. 添加通知通道（URL 与密钥加密保存）。"""
+    run = Run(config, as_json, lang)
+    if secret is not None and secret_stdin:
+        run.fail(InputError("notify.secret_stdin_twice"))
+    if secret_stdin:
+        secret = sys.stdin.read().strip("\r\n")
+    spec = service.ChannelSpec(
+        name=name,
+        kind=str(kind.value),
+        url=url,
+        secret=secret,
+        allow_private=allow_private,
+        language=channel_lang or run.settings.language,
+        rate_per_minute=rate,
+        digest=digest,
+        alert_kinds=only or None,
+        options={"mailbox": mailbox} if mailbox else {},
+    )
+    try:
+        spec.validate()
+    except InputError as exc:
+        run.fail(exc)
+    box = run.secret_box()
+
+    async def go() -> Channel:
+        async with run.database() as db:
+            return await service.add_channel(db, box, spec)
+
+    channel = run_async(go)
+    run.say(run.t("notify.channel_added", name=name, kind=channel.kind, url=channel.url_shown), style="green")
+    run.emit({"ok": True, "channel": _describe(channel)})
+
+
+@channel_app.command("list")
+def list_(config: ConfigOpt = None, as_json: JsonOpt = False, lang: LangOpt = None) -> None:
+    """List channels, their state and last error (never URLs or secrets). 列出通道。"""
+    run = Run(config, as_json, lang)
+
+    async def go() -> list[Channel]:
+        async with run.database() as db:
+            return await service.list_channels(db)
+
+    channels = run_async(go)
+    run.emit({"ok": True, "channels": [_describe(c) for c in channels]})
+    if run.as_json:
+        return
+    if not channels:
+        run.say(run.t("notify.no_channels"))
+        return
+    table = Table("name", "kind", "url", "enabled", "rate/min", "digest", "last ok", "last error")
+    for c in channels:
+        table.add_row(
+            c.name,
+            c.kind,
+            c.url_shown,
+            "yes" if c.enabled else "NO",
+            str(c.rate_per_minute or TRANSPORTS[c.kind].rate_per_minute or "-"),
+            "yes" if c.digest else "no",
+            c.last_ok_at.isoformat(timespec="seconds") if c.last_ok_at else "",
+            (c.last_error or "")[:120],
+        )
+    run.out.print(table)
+
+
+@channel_app.command("remove")
+def remove(
+    name: Annotated[str, typer.Argument()],
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    """Remove a channel and its queued alerts. 删除通道及其队列。"""
+    run = Run(config, as_json, lang)
+
+    async def go() -> None:
+        async with run.database() as db:
+            await service.remove_channel(db, name)
+
+    run_async(go)
+    run.say(run.t("notify.channel_removed", name=name))
+    run.emit({"ok": True, "removed": name})
+
+
+def _set_enabled(name: str, enabled: bool, run: Run) -> None:
+    async def go() -> Channel:
+        async with run.database() as db:
+            return await service.set_enabled(db, name, enabled)
+
+    channel = run_async(go)
+    run.say(run.t("notify.channel_enabled" if enabled else "notify.channel_disabled", name=name))
+    run.emit({"ok": True, "channel": _describe(channel)})
+
+
+@channel_app.command("enable")
+def enable(
+    name: Annotated[str, typer.Argument()],
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    """Enable a channel (after fixing what disabled it). 启用通道。"""
+    _set_enabled(name, True, Run(config, as_json, lang))
+
+
+@channel_app.command("disable")
+def disable(
+    name: Annotated[str, typer.Argument()],
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    """Disable a channel; its alerts queue until it is enabled. 停用通道（通知继续排队）。"""
+    _set_enabled(name, False, Run(config, as_json, lang))
+
+
+@app.command("test")
+def check(
+    name: Annotated[str, typer.Argument(help="The channel. 通道名称。")],
+    mention: Annotated[
+        list[str] | None, typer.Option("--mention", help="An agent to @mention (repeatable). 要 @ 的成员。")
+    ] = None,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds. 超时秒数。")] = 10.0,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    """Send a test alert now, past the queue; exit 1 with the receiver's answer if it fails. 发送测试通知。"""
+    run = Run(config, as_json, lang)
+    box = run.secret_box()
+
+    async def go() -> str:
+        async with run.database() as db:
+            channel = await service.get_channel(db, name)
+            people = [person(await access.get_agent(db, n)) for n in mention or ()]
+            alert = Alert(
+                "test",
+                f"test:{name}:{clock.now().isoformat()}",
+                {"channel": name, "sender": worker_name().rsplit(":", 1)[0]},
+                mentions=people,
+            )
+            http = HTTP(timeout=timeout)
+            try:
+                transport = TRANSPORTS[channel.kind](service.target(channel, box), Context(http, db, box))
+                return await transport.send(render(alert, channel.language))
+            finally:
+                await http.aclose()
+
+    try:
+        answer = asyncio.run(go())
+    except DeliveryError as exc:
+        run.emit({"ok": False, "error": exc.as_dict(run.lang), "status": exc.status, "answer": exc.answer})
+        run.say("✗ " + run.t("notify.test_failed", name=name), style="red")
+        run.say("  " + exc.render(run.lang))
+        raise typer.Exit(EXIT_PROBLEM) from None
+    except MailwardenError as exc:
+        run.fail(exc)
+    run.say("✓ " + run.t("notify.test_ok", name=name, answer=answer.strip()[:300]), style="green")
+    run.emit({"ok": True, "answer": answer})
+
+
+@app.command("worker")
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="Deliver what is due, then stop. 发完即停。")] = False,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds per request. 每次请求超时。")] = 10.0,
+    hold: Annotated[
+        float, typer.Option("--hold", help="Seconds a claim lasts (more than --timeout). 认领时长。")
+    ] = 60.0,
+    poll: Annotated[float, typer.Option("--poll", help="Seconds between polls. 轮询间隔。")] = 1.0,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    """Deliver queued alerts until SIGTERM. 持续发送排队的通知，直到收到 SIGTERM。"""
+    run = Run(config, as_json, lang)
+    if hold <= timeout:
+        run.fail(InputError(detail="--hold must be longer than --timeout, or a slow request loses its claim"))
+    box = run.secret_box()
+    options = WorkerOptions(hold=timedelta(seconds=hold), poll=poll)
+
+    def on_event(event: Event) -> None:
+        run.event(
+            {
+                "event": event.outcome,
+                "channel": event.channel,
+                "keys": list(event.keys),
+                "detail": event.detail,
+            }
+        )
+        if event.outcome != "paced":
+            run.say(
+                run.t(
+                    "notify.worker_event",
+                    channel=event.channel,
+                    outcome=event.outcome,
+                    keys=", ".join(event.keys[:3]) + (" …" if len(event.keys) > 3 else ""),
+                    detail=event.detail,
+                )
+            )
+
+    async def go() -> None:
+        async with run.database() as db:
+            http = HTTP(timeout=timeout)
+            deliverer = Worker(db, box, http, options, on_event=on_event)
+            try:
+                if once:
+                    await deliverer.drain()
+                    return
+                stop = asyncio.Event()
+                loop = asyncio.get_running_loop()
+                for sig in (signal.SIGTERM, signal.SIGINT):
+                    loop.add_signal_handler(sig, stop.set)
+                run.say(run.t("notify.worker_started", worker=deliverer.name))
+                run.event({"event": "started", "worker": deliverer.name})
+                await deliverer.run(stop)
+                run.say(run.t("notify.worker_stopped"))
+            finally:
+                await http.aclose()
+
+    run_async(go)
+
+
+@app.command("outbox")
+def outbox(
+    state: Annotated[
+        str | None, typer.Option("--state", help="ready, claimed, done, failed or unknown. 状态。")
+    ] = None,
+    channel: Annotated[str | None, typer.Option("--channel", help="Only this channel. 只看此通道。")] = None,
+    limit: Annotated[int, typer.Option("--limit")] = 50,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    """Queued and recent alerts, newest first, with their errors. 发件队列。"""
+    run = Run(config, as_json, lang)
+
+    async def go() -> list[tuple[OutboxItem, str]]:
+        async with run.database() as db:
+            return await service.list_outbox(db, state=state, channel=channel, limit=limit)
+
+    items = run_async(go)
+    run.emit({"ok": True, "items": [_item(i, c) for i, c in items]})
+    if run.as_json:
+        return
+    if not items:
+        run.say(run.t("notify.outbox_empty"))
+        return
+    table = Table("id", "channel", "alert", "state", "tries", "next try", "sent", "last error")
+    for item, name in items:
+        table.add_row(
+            str(item.id),
+            name,
+            item.alert_key,
+            item.state,
+            str(item.tries),
+            item.run_after.isoformat(timespec="seconds") if item.state == "ready" else "",
+            item.sent_at.isoformat(timespec="seconds") if item.sent_at else "",
+            (item.last_error or "")[:100],
+        )
+    run.out.print(table)
+
+
+@app.command("retry")
+def retry(
+    item_id: Annotated[int, typer.Argument(help="The outbox id. 队列编号。")],
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    """Queue an alert in doubt or failed again (it may then arrive twice). 重发状态未知或失败的通知。"""
+    run = Run(config, as_json, lang)
+
+    async def go() -> tuple[OutboxItem, str]:
+        async with run.database() as db:
+            item = await service.requeue(db, item_id)
+            [found] = [(i, c) for i, c in await service.list_outbox(db, limit=10_000) if i.id == item.id]
+            return found
+
+    item, name = run_async(go)
+    run.say(run.t("notify.requeued", id=item.id, channel=name))
+    run.emit({"ok": True, "item": _item(item, name)})
+
+
+def _describe(c: Channel) -> dict[str, Any]:
+    return {
+        "name": c.name,
+        "kind": c.kind,
+        "url": c.url_shown,
+        "signed": c.secret_cipher is not None,
+        "allow_private": c.allow_private,
+        "enabled": c.enabled,
+        "language": c.language,
+        "rate_per_minute": c.rate_per_minute or TRANSPORTS[c.kind].rate_per_minute,
+        "digest": c.digest,
+        "alert_kinds": c.alert_kinds,
+        "options": c.options,
+        "last_ok_at": c.last_ok_at,
+        "last_error": c.last_error,
+        "last_error_at": c.last_error_at,
+    }
+
+
+def _item(item: OutboxItem, channel: str) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "channel": channel,
+        "alert": item.alert_key,
+        "kind": item.alert_kind,
+        "state": item.state,
+        "tries": item.tries,
+        "run_after": item.run_after,
+        "sent_at": item.sent_at,
+        "digest_of": item.digest_of,
+        "last_error": item.last_error,
+    }
