@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from mailwarden.access import service
 from mailwarden.access.models import Agent
@@ -53,19 +52,19 @@ def list_(config: ConfigOpt = None, as_json: JsonOpt = False, lang: LangOpt = No
         async with run.database() as db:
             return await service.list_agents(db)
 
-    agents = run_async(go)
-    run.emit({"ok": True, "agents": [_describe(a) for a in agents]})
-    if run.as_json:
-        return
-    if not agents:
-        run.say(run.t("agent.none"))
-        return
-    table = Table("name", "email", "timezone", "identities")
-    for a in agents:
-        table.add_row(
-            a.name, a.email, a.timezone or "", " ".join(f"{i.kind}:{i.ident}" for i in a.identities)
-        )
-    run.out.print(table)
+    run.listing(
+        "agents",
+        run_async(go),
+        _describe,
+        empty="agent.none",
+        columns=("name", "email", "timezone", "identities"),
+        row=lambda a: (
+            a.name,
+            a.email,
+            a.timezone or "",
+            " ".join(f"{i.kind}:{i.ident}" for i in a.identities),
+        ),
+    )
 
 
 @app.command()

@@ -11,7 +11,7 @@ import functools
 import json
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
@@ -125,6 +125,31 @@ class Run:
         """The JSON result, in JSON mode."""
         if self.as_json:
             sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+    def listing(
+        self,
+        key: str,
+        items: Sequence[T],
+        describe: Callable[[T], dict[str, Any]],
+        *,
+        empty: str,
+        columns: Sequence[str],
+        row: Callable[[T], Sequence[str]],
+    ) -> None:
+        """A ``list`` command's output: ``{"ok": true, key: [...]}`` in JSON mode, else a table (or the
+        ``empty`` message)."""
+        self.emit({"ok": True, key: [describe(item) for item in items]})
+        if self.as_json:
+            return
+        if not items:
+            self.say(self.t(empty))
+            return
+        from rich.table import Table
+
+        table = Table(*columns)
+        for item in items:
+            table.add_row(*row(item))
+        self.out.print(table)
 
     def event(self, data: Any) -> None:
         """One line of JSON per event (JSON Lines), for long-running commands in JSON mode."""

@@ -122,26 +122,21 @@ def list_(config: ConfigOpt = None, as_json: JsonOpt = False, lang: LangOpt = No
         async with run.database() as db:
             return await service.list_mailboxes(db)
 
-    mailboxes = run_async(go)
-    run.emit({"ok": True, "mailboxes": [_describe(m) for m in mailboxes]})
-    if run.as_json:
-        return
-    if not mailboxes:
-        run.say(run.t("mailbox.none"))
-        return
-    from rich.table import Table
-
-    table = Table("name", "address", "username", "IMAP", "SMTP", "credential")
-    for m in mailboxes:
-        table.add_row(
+    run.listing(
+        "mailboxes",
+        run_async(go),
+        _describe,
+        empty="mailbox.none",
+        columns=("name", "address", "username", "IMAP", "SMTP", "credential"),
+        row=lambda m: (
             m.name,
             m.address,
             m.username,
             f"{m.imap_host}:{m.imap_port} {m.imap_tls}",
             f"{m.smtp_host}:{m.smtp_port} {m.smtp_tls}",
             f"{m.credential_kind}: {m.credential_ref or 'encrypted'}",
-        )
-    run.out.print(table)
+        ),
+    )
 
 
 @app.command()

@@ -119,16 +119,13 @@ def list_(config: ConfigOpt = None, as_json: JsonOpt = False, lang: LangOpt = No
         async with run.database() as db:
             return await service.list_channels(db)
 
-    channels = run_async(go)
-    run.emit({"ok": True, "channels": [_describe(c) for c in channels]})
-    if run.as_json:
-        return
-    if not channels:
-        run.say(run.t("notify.no_channels"))
-        return
-    table = Table("name", "kind", "url", "enabled", "rate/min", "digest", "last ok", "last error")
-    for c in channels:
-        table.add_row(
+    run.listing(
+        "channels",
+        run_async(go),
+        _describe,
+        empty="notify.no_channels",
+        columns=("name", "kind", "url", "enabled", "rate/min", "digest", "last ok", "last error"),
+        row=lambda c: (
             c.name,
             c.kind,
             c.url_shown,
@@ -137,8 +134,8 @@ def list_(config: ConfigOpt = None, as_json: JsonOpt = False, lang: LangOpt = No
             "yes" if c.digest else "no",
             c.last_ok_at.isoformat(timespec="seconds") if c.last_ok_at else "",
             (c.last_error or "")[:120],
-        )
-    run.out.print(table)
+        ),
+    )
 
 
 @channel_app.command("remove")
