@@ -102,8 +102,9 @@ def parse_message(raw: bytes | Path) -> ParsedMessage:
 def _fill_headers(result: ParsedMessage, tree: Tree, log: DefectLog) -> None:
     message, hints = tree.message, tree.hints
     for name in _ONCE:
-        if len(raw_headers(message, name)) > 1:
-            log.add("header_repeated", f"{name}: {len(raw_headers(message, name))} times; the first is used")
+        count = len(raw_headers(message, name))
+        if count > 1:
+            log.add("header_repeated", f"{name}: {count} times; the first is used")
     with log.guard("message-id"):
         result.message_id = _message_id(tree, log)
     with log.guard("in-reply-to"):
@@ -112,10 +113,11 @@ def _fill_headers(result: ParsedMessage, tree: Tree, log: DefectLog) -> None:
     with log.guard("references"):
         references = " ".join(raw_headers(message, "references"))
         result.references = message_ids(header_text(references, log, "References"))
+    # a guard costs a few microseconds, and most of these headers are absent: only present ones get one
     for field_name, header in _ADDRESS_FIELDS.items():
-        with log.guard(header):
-            found = parse_addresses(raw_headers(message, header), log, header.title(), hints)
-            setattr(result, field_name, found)
+        if values := raw_headers(message, header):
+            with log.guard(header):
+                setattr(result, field_name, parse_addresses(values, log, header.title(), hints))
     with log.guard("date"):
         date = raw_header(message, "date")
         result.date = parse_date(None if date is None else header_text(date, log, "Date"), log)
@@ -123,9 +125,9 @@ def _fill_headers(result: ParsedMessage, tree: Tree, log: DefectLog) -> None:
         subject = raw_header(message, "subject")
         result.subject = "" if subject is None else decode_header(subject, log, "Subject", hints)
     for name in INTERESTING_HEADERS:
-        with log.guard(name):
-            values = raw_headers(message, name)
-            if values:
+        values = raw_headers(message, name)
+        if values:
+            with log.guard(name):
                 result.headers[name] = [decode_header(value, log, name, hints) for value in values]
 
 
