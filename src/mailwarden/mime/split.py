@@ -44,7 +44,9 @@ __all__ = ["Split", "split"]
 # a field name (printable ASCII but ":"), a unix "From " line, or a continuation: feedparser's headerRE
 _HEADER_LINE = re.compile(rb"From |[\041-\071\073-\176]*:|[\t ]")
 _LINE_BREAK = re.compile(rb"\r\n|\r|\n")
-_CR, _LF, _SPACE, _TAB = 13, 10, 32, 9
+#: a run of complete header lines
+_HEADER_BLOCK = re.compile(rb"(?:(?:From |[\041-\071\073-\176]*:|[\t ])[^\r\n]*(?:\r\n|\r|\n))*")
+_CR, _LF, _SPACE, _TAB, _COLON = 13, 10, 32, 9, 58
 
 
 @dataclass(slots=True)
@@ -108,7 +110,7 @@ class _Splitter:
         two differ only when a "From " line was given back to the body (see :meth:`_headers`).
         """
         if prefix:
-            head = prefix.decode("ascii", "surrogateescape")
+            head = _decode(prefix)
             if not strip:
                 return head + str(self.view[start:end], "ascii", "surrogateescape")
             if end == start:
@@ -177,63 +179,37 @@ class _Splitter:
         is returned separately as a prefix.
         """
         data, size = self.data, self.size
-        lines: list[tuple[int, int]] = []
+        run = _HEADER_BLOCK.match(data, pos)
+        end = run.end() if run else pos
+        cut = self._first_boundary(pos, end) if self.owner else None
         blank = False
-        while pos < size:
-            if self._line_boundary(pos) is not None:
-                break
-            found = _LINE_BREAK.search(data, pos)
-            after = found.end() if found else size
-            if data[pos] in (_CR, _LF):
-                pos, blank = after, True
-                break
-            if _HEADER_LINE.match(data, pos) is None:
+        if cut is not None:
+            end = cut
+        elif end < size and self._line_boundary(end) is None:
+            if data[end] in (_CR, _LF):
+                blank = True
+            elif _HEADER_LINE.match(data, end):  # the last line of the input, without a line break
+                end = size
+            else:
                 msg.defects.append(errors.MissingHeaderBodySeparatorDefect())
-                break
-            lines.append((pos, after))
-            pos = after
-        given_back = self._header_fields(msg, lines)
+        lines = data[pos:end].splitlines(keepends=True)  # bytes split at CRLF, LF and CR only
+        given_back = _header_fields(msg, lines) if lines else None
+        body = end
+        if blank:
+            found = _LINE_BREAK.match(data, end)
+            body = found.end() if found else end + 1
         if given_back is None:
-            return pos, b""
-        start, end = given_back
-        return (pos, data[start:end]) if blank else (start, b"")
+            return body, b""
+        return (body, given_back) if blank else (end - len(given_back), b"")
 
-    def _header_fields(self, msg: Message, lines: list[tuple[int, int]]) -> tuple[int, int] | None:
-        """feedparser's ``_parse_headers``: fields, the unix "From " line, and their defects."""
+    def _first_boundary(self, start: int, end: int) -> int | None:
+        """The first boundary line that starts in ``data[start:end]`` (header lines), if any."""
         data = self.data
-        current: list[int] | None = None
-        last = len(lines) - 1
-        for number, (start, end) in enumerate(lines):
-            if data[start] in (_SPACE, _TAB):
-                if current is None:
-                    msg.defects.append(errors.FirstHeaderLineIsContinuationDefect(self._text(start, end)))
-                else:
-                    current[1] = end
-                continue
-            if current is not None:
-                self._field(msg, current[0], current[1])
-                current = None
-            if data.startswith(b"From ", start):
-                if number == 0:
-                    msg.set_unixfrom(self._text(start, end, strip=True))
-                elif number == last:
-                    return start, end
-                else:
-                    msg.defects.append(errors.MisplacedEnvelopeHeaderDefect(self._text(start, end)))
-                continue
-            if data[start] == 0x3A:  # ":" first: no field name
-                msg.defects.append(errors.InvalidHeaderDefect("Missing header name."))
-                continue
-            current = [start, end]
-        if current is not None:
-            self._field(msg, current[0], current[1])
+        while (dashes := data.find(b"--", start, end)) >= 0:
+            if (dashes == start or data[dashes - 1] in (_CR, _LF)) and self._boundary_at(dashes)[0]:
+                return dashes
+            start = dashes + 2
         return None
-
-    def _field(self, msg: Message, start: int, end: int) -> None:
-        # compat32's header_source_parse: the name as sent, the value without leading blanks on its first
-        # line and without the final line break; the folding line breaks inside stay
-        name, value = self._text(start, end).split(":", 1)
-        msg.set_raw(name, value.lstrip(" \t").rstrip("\r\n"))
 
     # -- parts -----------------------------------------------------------------------------------------
 
@@ -381,6 +357,49 @@ class _Splitter:
         self.parts = frame.parts_before
         self.result.unsplit.append(msg)
         return end
+
+
+def _header_fields(msg: Message, lines: list[bytes]) -> bytes | None:
+    """feedparser's ``_parse_headers``: the fields, the unix "From " line, their defects; and a "From "
+    line given back to the body (when it is the last line, but not the first)."""
+    field: list[bytes] = []
+    last = len(lines) - 1
+    for number, line in enumerate(lines):
+        if line[0] in (_SPACE, _TAB):
+            if field:
+                field.append(line)
+            else:
+                msg.defects.append(errors.FirstHeaderLineIsContinuationDefect(_decode(line)))
+            continue
+        if field:
+            _set_field(msg, field)
+            field = []
+        if line.startswith(b"From "):
+            if number == 0:
+                msg.set_unixfrom(_strip_break(_decode(line)))
+            elif number == last:
+                return line
+            else:
+                msg.defects.append(errors.MisplacedEnvelopeHeaderDefect(_decode(line)))
+            continue
+        if line[0] == _COLON:
+            msg.defects.append(errors.InvalidHeaderDefect("Missing header name."))
+            continue
+        field = [line]
+    if field:
+        _set_field(msg, field)
+    return None
+
+
+def _set_field(msg: Message, lines: list[bytes]) -> None:
+    # compat32's header_source_parse: the name as sent, the value without the blanks that start its first
+    # line and without the final line break; the folding line breaks inside it stay
+    name, value = _decode(lines[0] if len(lines) == 1 else b"".join(lines)).split(":", 1)
+    msg.set_raw(name, value.lstrip(" \t").rstrip("\r\n"))
+
+
+def _decode(data: bytes) -> str:
+    return data.decode("ascii", "surrogateescape")
 
 
 def _strip_break(text: str) -> str:

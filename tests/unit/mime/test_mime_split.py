@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from mailwarden.mime.split import split
 
-MANY = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+MANY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 class _LeafMessages(Message):
@@ -96,7 +96,7 @@ def noise_line(draw: st.DrawFn, boundaries: list[bytes]) -> bytes:
 
 
 @st.composite
-def header_lines(draw: st.DrawFn, content_type: bytes | None) -> list[bytes]:
+def header_lines(draw: st.DrawFn, content_type: bytes | None, boundaries: list[bytes]) -> list[bytes]:
     lines: list[bytes] = []
     if draw(st.integers(0, 9)) == 0:
         lines.append(b"From sender@example.com Mon Jan  1 00:00:00 2024")
@@ -106,11 +106,11 @@ def header_lines(draw: st.DrawFn, content_type: bytes | None) -> list[bytes]:
         lines += draw(st.lists(st.sampled_from([b" folded", b"\tfolded \xe9", b" "]), max_size=2))
     if content_type is not None:
         lines.insert(draw(st.integers(0, len(lines))), b"Content-Type: " + content_type)
+    surprises = [b" leading blank", b": no name", b"From in the middle", b"Bad line", b"X:"]
+    surprises += [b"--" + boundary + b"--" for boundary in boundaries]  # a boundary line ends headers too
+    surprises += [b"X-Dashes: --" + boundary for boundary in boundaries]  # but not one inside a line
     for _ in range(draw(st.integers(0, 1))):  # malformed or surprising lines, anywhere
-        bad = draw(
-            st.sampled_from([b" leading blank", b": no name", b"From in the middle", b"Bad line", b"X:"])
-        )
-        lines.insert(draw(st.integers(0, len(lines))), bad)
+        lines.insert(draw(st.integers(0, len(lines))), draw(st.sampled_from(surprises)))
     return lines
 
 
@@ -136,7 +136,7 @@ def entity(draw: st.DrawFn, depth: int, outer: list[bytes]) -> list[bytes]:
         content_type = draw(st.sampled_from([b"text/plain; charset=utf-8", b"text/html", b"application/pdf"]))
     else:
         content_type = None
-    lines = draw(header_lines(content_type))
+    lines = draw(header_lines(content_type, outer))
     if draw(st.integers(0, 12)) != 0:
         lines.append(b"")  # the header/body separator, usually present
     noise = st.lists(noise_line(in_scope), max_size=3)
@@ -178,6 +178,7 @@ def mime_message(draw: st.DrawFn) -> bytes:
 @MANY
 @given(mime_message())
 @example(b"Subject: x\nFrom sender\n\nbody\n")
+@example(b"Content-Type: multipart/mixed; boundary=b:c\n\n--b:c\nX: 1\n--b:c\nY: 2\n\n--b:c--\n")
 @example(b"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n")
 @example(b'Content-Type: multipart/mixed; boundary="x--"\n\n--x--\n\n--x----\n')
 @example(
