@@ -220,7 +220,8 @@ class _Splitter:
             self._split_multipart(root, body, prefix)
         else:
             root.set_payload(self._text(body, self.size, prefix))
-        if root.get_content_maintype() == "multipart" and not root.is_multipart():
+        unsplit = root in self.result.unsplit  # not a defect of the message, and too_complex says so
+        if root.get_content_maintype() == "multipart" and not root.is_multipart() and not unsplit:
             root.defects.append(errors.MultipartInvariantViolationDefect())
         self.view.release()
         return self.result

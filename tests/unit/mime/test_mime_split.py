@@ -258,3 +258,53 @@ def test_a_digest_part_defaults_to_message_rfc822() -> None:
 
     assert (part.get_default_type(), part.get_payload()) == ("message/rfc822", "Subject: one\n\nhi")
     same_tree(raw)
+
+
+# -- limits ------------------------------------------------------------------------------------------------
+
+
+def nested(levels: int, leaf: bytes = b"Content-Type: text/plain\n\ndeep\n") -> bytes:
+    raw = leaf
+    for level in reversed(range(levels)):
+        raw = b"Content-Type: multipart/mixed; boundary=b%d\n\n--b%d\n" % (level, level) + raw
+        raw += b"--b%d--\n" % level
+    return raw
+
+
+def test_a_multipart_at_the_depth_limit_keeps_its_body_as_text() -> None:
+    raw = nested(4)
+
+    result = split(raw, max_depth=2, max_parts=100)
+
+    [level1] = parts(result.message)
+    [level2] = parts(level1)
+    assert result.unsplit == [level2]
+    assert level2.get_payload() == (
+        "--b2\nContent-Type: multipart/mixed; boundary=b3\n\n--b3\nContent-Type: text/plain\n\ndeep\n--b3--\n--b2--"
+    )
+    assert (level2.preamble, level2.epilogue) == (None, None)
+
+
+def test_a_multipart_that_would_pass_the_part_limit_keeps_its_body_as_text() -> None:
+    many = b"".join(b"--in\n\npart %d\n" % number for number in range(5)) + b"--in--\n"
+    raw = (
+        b"Content-Type: multipart/mixed; boundary=out\n\n--out\n"
+        b"Content-Type: multipart/mixed; boundary=in\n\n" + many + b"--out\n\nafter\n--out--\n"
+    )
+
+    result = split(raw, max_depth=40, max_parts=4)
+
+    crowded, after = parts(result.message)
+    assert result.unsplit == [crowded]
+    assert crowded.get_payload() == many.decode().removesuffix("\n")
+    assert after.get_payload() == "after"
+
+
+def test_nesting_far_beyond_the_stack_limit_is_split_down_to_the_depth_limit() -> None:
+    result = split(nested(5000), max_depth=40, max_parts=2000)
+
+    part = result.message
+    for _ in range(40):
+        [part] = parts(part)
+    assert result.unsplit == [part]
+    assert "deep" in part.get_payload()
