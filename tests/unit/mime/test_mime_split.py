@@ -280,7 +280,8 @@ def test_a_multipart_at_the_depth_limit_keeps_its_body_as_text() -> None:
     [level2] = parts(level1)
     assert result.unsplit == [level2]
     assert level2.get_payload() == (
-        "--b2\nContent-Type: multipart/mixed; boundary=b3\n\n--b3\nContent-Type: text/plain\n\ndeep\n--b3--\n--b2--"
+        "--b2\nContent-Type: multipart/mixed; boundary=b3\n\n"
+        "--b3\nContent-Type: text/plain\n\ndeep\n--b3--\n--b2--"
     )
     assert (level2.preamble, level2.epilogue) == (None, None)
 
