@@ -74,15 +74,15 @@ class _Frame:
     msg: Message
     key: bytes | None  # the boundary as bytes; None when no line can match it
     depth: int  # also its level in the boundary stack
-    body: int  # where its body starts, and the "From " line pushed back before it (see _headers)
-    prefix: bytes
+    body: int  # where its body starts
+    prefix: bytes  # a "From " line given back to the body, before ``body`` (see _Splitter._headers)
     parts_before: int
     digest: bool
     at: _Boundary | None = None  # the open boundary line to continue from
 
 
 def split(data: bytes, *, max_depth: int, max_parts: int) -> Split:
-    """The message tree of ``data``; never raises on any input."""
+    """The message tree of ``data``; like the feedparser, it notes what is wrong as defects on the parts."""
     return _Splitter(data, max_depth, max_parts).run()
 
 
