@@ -43,6 +43,14 @@ class HeaderValue:
 def _split(text: str) -> list[str]:
     """Split at ``;`` outside quoted strings; quotes and escapes stay in the pieces for ``_unquote``."""
     pieces: list[str] = []
+    if "\\" not in text:
+        # no escapes (nearly every header): a ";" is inside quotes when an odd number of them precede it
+        for piece in text.split(";"):
+            if pieces and pieces[-1].count('"') % 2:
+                pieces[-1] += ";" + piece
+            else:
+                pieces.append(piece)
+        return pieces
     start = 0
     quoted = False
     index = 0

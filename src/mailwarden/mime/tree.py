@@ -91,11 +91,13 @@ def raw_headers(part: Message, name: str) -> Sequence[str]:
 
     The index's own list, not a copy: a message is asked for some fifty headers.
     """
-    return _header_index(part).get(name.lower(), ())
+    index = part.__dict__.get("_mailwarden_headers") or _header_index(part)
+    return index.get(name.lower(), ())
 
 
 def raw_header(part: Message, name: str) -> str | None:
-    values = _header_index(part).get(name.lower())
+    index = part.__dict__.get("_mailwarden_headers") or _header_index(part)
+    values = index.get(name.lower())
     return values[0] if values else None
 
 
@@ -144,7 +146,9 @@ def _charset_hints(message: Message) -> list[str]:
     while stack and seen < MAX_PARTS:
         part, depth = stack.pop()
         seen += 1
-        match = _CHARSET.search(unfold(raw_header(part, "content-type") or ""))
+        content_type = raw_header(part, "content-type") or ""
+        folded = "\n" in content_type or "\r" in content_type
+        match = _CHARSET.search(unfold(content_type) if folded else content_type)
         if match is not None:
             label = match[1].strip("\"'")
             if resolve(label).family in {"cjk", "other"} and label not in found:
