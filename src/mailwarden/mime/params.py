@@ -45,11 +45,16 @@ def _split(text: str) -> list[str]:
     pieces: list[str] = []
     if "\\" not in text:
         # no escapes (nearly every header): a ";" is inside quotes when an odd number of them precede it
+        held: list[str] = []
+        quotes = 0
         for piece in text.split(";"):
-            if pieces and pieces[-1].count('"') % 2:
-                pieces[-1] += ";" + piece
-            else:
-                pieces.append(piece)
+            held.append(piece)
+            quotes += piece.count('"')
+            if quotes % 2 == 0:
+                pieces.append(";".join(held))
+                held, quotes = [], 0
+        if held:
+            pieces.append(";".join(held))
         return pieces
     start = 0
     quoted = False

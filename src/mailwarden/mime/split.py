@@ -44,8 +44,11 @@ __all__ = ["Split", "split"]
 # a field name (printable ASCII but ":"), a unix "From " line, or a continuation: feedparser's headerRE
 _HEADER_LINE = re.compile(rb"From |[\041-\071\073-\176]*:|[\t ]")
 _LINE_BREAK = re.compile(rb"\r\n|\r|\n")
-#: a run of complete header lines
+#: a run of complete header lines; inside a multipart, stopping before lines that may be boundary lines
 _HEADER_BLOCK = re.compile(rb"(?:(?:From |[\041-\071\073-\176]*:|[\t ])[^\r\n]*(?:\r\n|\r|\n))*")
+_HEADER_BLOCK_NO_DASHES = re.compile(
+    rb"(?:(?:From |(?!--)[\041-\071\073-\176]*:|[\t ])[^\r\n]*(?:\r\n|\r|\n))*"
+)
 _CR, _LF, _SPACE, _TAB, _COLON = 13, 10, 32, 9, 58
 
 
@@ -174,18 +177,31 @@ class _Splitter:
     def _headers(self, msg: Message, pos: int) -> tuple[int, bytes]:
         """Read the header block at ``pos`` into ``msg``; return where the body starts.
 
+        A boundary line ends the block, even one that looks like a header line (a boundary may hold a
+        ":"): inside a multipart, header lines starting with "--" are checked one by one, so the block
+        never runs past the part (scanning on into later parts would make the work quadratic).
+
         A "From " line last in the block is given back to the body (feedparser's rule). When the block
         ended with a blank line, that blank line is gone and the body is not one slice: the "From " line
         is returned separately as a prefix.
         """
-        data, size = self.data, self.size
-        run = _HEADER_BLOCK.match(data, pos)
-        end = run.end() if run else pos
-        cut = self._first_boundary(pos, end) if self.owner else None
+        data, size, owner = self.data, self.size, self.owner
+        block = _HEADER_BLOCK_NO_DASHES if owner else _HEADER_BLOCK
+        end, at_boundary = pos, False
+        while True:
+            run = block.match(data, end)
+            end = run.end() if run else end
+            if not (owner and data.startswith(b"--", end)):
+                break
+            line, after = self._boundary_at(end)
+            if line is not None:
+                at_boundary = True
+                break
+            if _HEADER_LINE.match(data, end) is None:
+                break
+            end = after  # a header line that only starts like a boundary line
         blank = False
-        if cut is not None:
-            end = cut
-        elif end < size and self._line_boundary(end) is None:
+        if end < size and not at_boundary:
             if data[end] in (_CR, _LF):
                 blank = True
             elif _HEADER_LINE.match(data, end):  # the last line of the input, without a line break
@@ -201,15 +217,6 @@ class _Splitter:
         if given_back is None:
             return body, b""
         return (body, given_back) if blank else (end - len(given_back), b"")
-
-    def _first_boundary(self, start: int, end: int) -> int | None:
-        """The first boundary line that starts in ``data[start:end]`` (header lines), if any."""
-        data = self.data
-        while (dashes := data.find(b"--", start, end)) >= 0:
-            if (dashes == start or data[dashes - 1] in (_CR, _LF)) and self._boundary_at(dashes)[0]:
-                return dashes
-            start = dashes + 2
-        return None
 
     # -- parts -----------------------------------------------------------------------------------------
 
