@@ -5,9 +5,11 @@ addresses, date, subject, body text and HTML, attachments (described, with a SHA
 number, not held), auto-reply signals, and the ``defects`` found on the way. ``extract_part(raw, path)``
 returns one part's decoded bytes later.
 
-Built on the stdlib parser with ``policy=compat32`` plus our own charset layer, because ``policy.default``
-decodes headers with the labelled charset and GB2312-labelled GBK mail (most Chinese mail) loses characters
-such as 镕 and 喆 (``tests/unit/mime/test_mime_policy.py`` shows it). Modules, bottom up:
+Built on the stdlib's ``email.message.Message`` with ``policy=compat32`` plus our own charset layer, because
+``policy.default`` decodes headers with the labelled charset and GB2312-labelled GBK mail (most Chinese mail)
+loses characters such as 镕 and 喆 (``tests/unit/mime/test_mime_policy.py`` shows it). The tree is built
+by our own splitter, which gives the stdlib parser's tree several times faster (docs/decisions/0007).
+Modules, bottom up:
 
 * :mod:`.defects`   — ``Defect``, the per-message ``DefectLog`` and its "never raise" guard
 * :mod:`.charsets`  — what charset labels really mean; decoding that always returns text
@@ -16,7 +18,8 @@ such as 镕 and 喆 (``tests/unit/mime/test_mime_policy.py`` shows it). Modules,
 * :mod:`.addresses` — address lists (IDN), message identifiers
 * :mod:`.dates`     — the Date header, leniently
 * :mod:`.transfer`  — Content-Transfer-Encoding, streamed for hashing
-* :mod:`.tree`      — raw bytes to numbered parts
+* :mod:`.split`     — raw bytes to a compat32 message tree, boundaries found with ``bytes.find``
+* :mod:`.tree`      — that tree's parts, numbered
 * :mod:`.bodies`    — body text and HTML vs. attachments; :mod:`.html_text` — text from HTML
 * :mod:`.parse`     — the two entry points
 """

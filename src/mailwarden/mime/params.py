@@ -43,6 +43,19 @@ class HeaderValue:
 def _split(text: str) -> list[str]:
     """Split at ``;`` outside quoted strings; quotes and escapes stay in the pieces for ``_unquote``."""
     pieces: list[str] = []
+    if "\\" not in text:
+        # no escapes (nearly every header): a ";" is inside quotes when an odd number of them precede it
+        held: list[str] = []
+        quotes = 0
+        for piece in text.split(";"):
+            held.append(piece)
+            quotes += piece.count('"')
+            if quotes % 2 == 0:
+                pieces.append(";".join(held))
+                held, quotes = [], 0
+        if held:
+            pieces.append(";".join(held))
+        return pieces
     start = 0
     quoted = False
     index = 0

@@ -113,10 +113,11 @@ def _fill_headers(result: ParsedMessage, tree: Tree, log: DefectLog) -> None:
     with log.guard("references"):
         references = " ".join(raw_headers(message, "references"))
         result.references = message_ids(header_text(references, log, "References"))
+    # a guard costs a few microseconds, and most of these headers are absent: only present ones get one
     for field_name, header in _ADDRESS_FIELDS.items():
-        with log.guard(header):
-            found = parse_addresses(raw_headers(message, header), log, header.title(), hints)
-            setattr(result, field_name, found)
+        if values := raw_headers(message, header):
+            with log.guard(header):
+                setattr(result, field_name, parse_addresses(values, log, header.title(), hints))
     with log.guard("date"):
         date = raw_header(message, "date")
         result.date = parse_date(None if date is None else header_text(date, log, "Date"), log)

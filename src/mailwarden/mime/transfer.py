@@ -7,8 +7,9 @@ hash recorded at parse time is the hash of what ``extract_part`` returns later.
 
 Base64 is decoded leniently: characters outside the alphabet are skipped, a missing ``=`` is supplied, and
 padding in the middle (two base64 streams glued together) ends one stream and starts the next — each with a
-``transfer_encoding`` defect. Parts of type ``message/*`` are held by compat32 as parsed messages, not
-bytes; they are serialised back (original line endings, no ``From`` mangling).
+``transfer_encoding`` defect. Parts of type ``message/*`` hold their body as sent (see :mod:`.split`);
+only a multipart asked for whole (``extract_part`` on a container's number) is serialised back from its
+parts (original line endings, no ``From`` mangling).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def iter_decoded(part: Message, log: DefectLog, where: str, linesep: bytes = b"\
     payload = _raw_payload(part)
     cte = transfer_encoding(part)
     if not isinstance(payload, str):
-        # message/* (or a multipart asked for whole): compat32 parsed it, so serialise it back
+        # a multipart asked for whole: its parts were split apart, so serialise them back
         serialised = _serialised_body(part, linesep)
         if cte in {"base64", "quoted-printable"}:
             yield from _decode_text(serialised.decode("ascii", "surrogateescape"), cte, log, where)
@@ -110,6 +111,9 @@ def _base64_streams(text: bytes, *, final: bool, log: DefectLog, where: str) -> 
     if b"=" not in text and not final:
         whole = len(text) - len(text) % 4
         return binascii.a2b_base64(text if whole == len(text) else text[:whole]), text[whole:]
+    body = text.rstrip(b"=")
+    if len(body) < len(text) and b"=" not in body:  # the usual end: one stream, padded once
+        return _padded(body, log, where), b""
     segments = _PADDING.split(text)
     out = bytearray()
     for index, segment in enumerate(segments):

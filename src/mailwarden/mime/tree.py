@@ -1,37 +1,35 @@
 """Raw bytes to a tree of parts, each with its IMAP section number ("1", "2.1", ...).
 
-The stdlib parser (``policy=compat32``, which keeps header values as sent instead of decoding them with the
-labelled charset the way ``policy.default`` does) is fed in chunks, so no second full copy of a big message
-is made up front. Part numbers follow IMAP's BODY[section] rules — a single-part message's body is "1", the
-children of a multipart are numbered from 1, and a ``message/rfc822`` part is one part (its bytes are the
-attached message) — so the number recorded at parse time both finds the part again in :func:`find` and can
-be handed to an IMAP server unchanged.
+:mod:`.split` turns the bytes into a ``compat32`` message tree (``compat32`` keeps header values as sent
+instead of decoding them with the labelled charset the way ``policy.default`` does). A ``Path`` is read
+into memory once; the splitter decodes each part from that one buffer. Part numbers follow IMAP's
+BODY[section] rules — a single-part message's body is "1", the children of a multipart are numbered from 1,
+and a ``message/rfc822`` part is one part (its bytes are the attached message) — so the number recorded at
+parse time both finds the part again in :func:`find` and can be handed to an IMAP server unchanged.
 
-The stdlib parser recurses once per nesting level, and a hostile message nested a few thousand levels deep
-exhausts the stack; then the headers are parsed alone and the body is kept as one text part, with a
-``too_complex`` defect. Parts deeper than ``MAX_DEPTH`` or beyond ``MAX_PARTS`` are skipped the same way.
+The splitter does not recurse, so nesting depth cannot exhaust the stack; a multipart nested ``MAX_DEPTH``
+levels deep, or one whose parts would pass ``MAX_PARTS`` in all, keeps its body as one text part and the
+message gets a ``too_complex`` defect.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from email.message import Message
-from email.parser import BytesFeedParser, BytesHeaderParser
-from email.policy import compat32
 from pathlib import Path
 
 from mailwarden.mime.charsets import resolve
 from mailwarden.mime.defects import DefectLog
 from mailwarden.mime.encoded_words import unfold
 from mailwarden.mime.params import HeaderValue, content_type_or_default, parse_header_value
+from mailwarden.mime.split import Split, split
 
 __all__ = ["MAX_DEPTH", "MAX_PARTS", "Node", "Tree", "build_tree", "find", "raw_header", "raw_headers"]
 
 MAX_DEPTH = 40
 MAX_PARTS = 2000
-_READ_CHUNK = 1 << 20
 _CHARSET = re.compile(r"charset\s*=\s*\"?([^\";\s]+)", re.IGNORECASE)
 
 
@@ -88,25 +86,19 @@ def _header_index(part: Message) -> dict[str, list[str]]:
     return index
 
 
-def raw_headers(part: Message, name: str) -> list[str]:
-    """Every value of header ``name`` exactly as compat32 holds it (8-bit bytes as surrogates)."""
-    return list(_header_index(part).get(name.lower(), ()))
+def raw_headers(part: Message, name: str) -> Sequence[str]:
+    """Every value of header ``name`` exactly as compat32 holds it (8-bit bytes as surrogates).
+
+    The index's own list, not a copy: a message is asked for some fifty headers.
+    """
+    index = part.__dict__.get("_mailwarden_headers") or _header_index(part)
+    return index.get(name.lower(), ())
 
 
 def raw_header(part: Message, name: str) -> str | None:
-    values = raw_headers(part, name)
+    index = part.__dict__.get("_mailwarden_headers") or _header_index(part)
+    values = index.get(name.lower())
     return values[0] if values else None
-
-
-def _chunks(raw: bytes | Path) -> Iterator[bytes]:
-    if isinstance(raw, Path):
-        with raw.open("rb") as stream:
-            while chunk := stream.read(_READ_CHUNK):
-                yield chunk
-        return
-    view = memoryview(raw)
-    for start in range(0, len(view), _READ_CHUNK):
-        yield bytes(view[start : start + _READ_CHUNK])
 
 
 def _linesep(first: bytes) -> bytes:
@@ -114,18 +106,10 @@ def _linesep(first: bytes) -> bytes:
     return b"\r\n" if newline > 0 and first[newline - 1 : newline] == b"\r" else b"\n"
 
 
-def _parse(raw: bytes | Path, log: DefectLog) -> tuple[Message, bytes]:
-    parser = BytesFeedParser(policy=compat32)
-    linesep: bytes | None = None
-    try:
-        for chunk in _chunks(raw):
-            linesep = linesep or _linesep(chunk[:4096])
-            parser.feed(chunk)
-        return parser.close(), linesep or b"\r\n"
-    except RecursionError:
-        log.add("too_complex", "parts nested too deeply to parse; the body is kept as one text part")
+def _parse(raw: bytes | Path) -> tuple[Split, bytes]:
+    # One copy of a file's bytes: the splitter decodes the parts' text out of it, then it is let go.
     data = raw.read_bytes() if isinstance(raw, Path) else raw
-    return BytesHeaderParser(policy=compat32).parsebytes(data), linesep or b"\r\n"
+    return split(data, max_depth=MAX_DEPTH, max_parts=MAX_PARTS), _linesep(data[:4096])
 
 
 def _structure_defects(part: Message, path: str, log: DefectLog) -> None:
@@ -162,7 +146,9 @@ def _charset_hints(message: Message) -> list[str]:
     while stack and seen < MAX_PARTS:
         part, depth = stack.pop()
         seen += 1
-        match = _CHARSET.search(unfold(raw_header(part, "content-type") or ""))
+        content_type = raw_header(part, "content-type") or ""
+        folded = "\n" in content_type or "\r" in content_type
+        match = _CHARSET.search(unfold(content_type) if folded else content_type)
         if match is not None:
             label = match[1].strip("\"'")
             if resolve(label).family in {"cjk", "other"} and label not in found:
@@ -175,30 +161,29 @@ def _charset_hints(message: Message) -> list[str]:
 
 def build_tree(raw: bytes | Path, log: DefectLog) -> Tree:
     """Parse ``raw`` and number its parts. Raises only ``OSError`` (a ``Path`` that cannot be read)."""
-    message, linesep = _parse(raw, log)
+    result, linesep = _parse(raw)
+    message = result.message
+    unsplit = {id(part) for part in result.unsplit}
     hints = _charset_hints(message)
     root = _node(message, "", log, hints)
     if not root.container:
         root.path = "1"
-    count = 0
-    stack = [(root, 0)]
+    stack = [root]
     while stack:
-        node, depth = stack.pop()
+        node = stack.pop()
+        if id(node.part) in unsplit:
+            where = "the message" if node is root else node.path
+            log.add("too_complex", f"parts below {where} skipped (limits reached)")
         if not node.container:
             continue
         payload = node.part.get_payload()
         children = (
             [child for child in payload if isinstance(child, Message)] if isinstance(payload, list) else []
         )
-        if depth >= MAX_DEPTH or count + len(children) > MAX_PARTS:
-            log.add("too_complex", f"parts below {node.path or 'the message'} skipped (limits reached)")
-            node.container = False
-            continue
-        count += len(children)
         prefix = f"{node.path}." if node.path else ""
         for number, child in enumerate(children, start=1):
             node.children.append(_node(child, f"{prefix}{number}", log, hints))
-        stack.extend((child, depth + 1) for child in reversed(node.children))
+        stack.extend(reversed(node.children))
     return Tree(message, root, linesep, hints)
 
 

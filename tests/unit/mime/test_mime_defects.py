@@ -78,3 +78,15 @@ def test_deep_nesting_is_cut_off_with_a_defect() -> None:
 
     assert parsed.size == len(raw) + len(b"Content-Type: text/plain\r\n\r\ndeep")
     assert "too_complex" in {d.kind for d in parsed.defects}
+    assert parsed.text.endswith("\n\ndeep")  # below the limit the parts are text, not lost
+
+
+def test_too_many_parts_are_kept_as_text_with_a_defect() -> None:
+    parts = b"".join(b"--b\r\nContent-Type: application/octet-stream\r\n\r\nx%d\r\n" % i for i in range(2001))
+    raw = b"Content-Type: multipart/mixed; boundary=b\r\n\r\n" + parts + b"--b--\r\n"
+
+    parsed = parse_message(raw)
+
+    assert Defect("too_complex", "parts below the message skipped (limits reached)") in parsed.defects
+    assert "MultipartInvariantViolationDefect" not in str(parsed.defects)
+    assert (parsed.attachments, parsed.text.count("application/octet-stream")) == ([], 2001)

@@ -128,3 +128,40 @@ def test_parse_message_on_an_unreadable_file_returns_a_defect(tmp_path: Path) ->
 
     assert parsed.size == 0
     assert [d.kind for d in parsed.defects][:1] == ["unreadable"]
+
+
+def test_an_attached_message_is_extracted_as_sent() -> None:
+    # a 130-character header line and an LF-only line: a message parsed and serialised again would come
+    # back folded and with CRLF; the archive promises the bytes that were sent
+    inner = b"From: a@example.com\r\nSubject: " + b"x" * 130 + b"\r\nX-Raw: caf\xe9\n\r\nbody\r\n"
+    raw = message(
+        ("Content-Type", 'multipart/mixed; boundary="m"'),
+        body=multipart(
+            "m",
+            part(("Content-Type", "text/plain"), body=b"fwd"),
+            part(("Content-Type", "message/rfc822"), body=inner),
+        ),
+    )
+
+    [attachment] = parse_message(raw).attachments
+
+    assert attachment.content_type == "message/rfc822"
+    assert extract_part(raw, "2") == inner
+    assert (attachment.size, attachment.sha256) == (len(inner), hashlib.sha256(inner).hexdigest())
+
+
+def test_parsing_a_file_holds_its_bytes_once_plus_their_text(tmp_path: Path) -> None:
+    path = tmp_path / "big.eml"
+    path.write_bytes(with_attachment(bytes(range(256)) * (24 * 1024)))  # 6 MiB, 8 MiB as base64
+    size = path.stat().st_size
+
+    tracemalloc.start()
+    try:
+        parsed = parse_message(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert len(parsed.attachments) == 1
+    # the file's bytes, the part's text sliced out of them, and a few chunk-sized buffers while hashing
+    assert peak < 2 * size + 8 * transfer.CHUNK

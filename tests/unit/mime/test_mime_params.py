@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from mailwarden.mime.defects import DefectLog
-from mailwarden.mime.params import parse_header_value
+from mailwarden.mime.params import _split, parse_header_value
 
 
 def parse(value: str | bytes) -> tuple[str, dict[str, str], list[str]]:
@@ -66,3 +69,27 @@ def test_a_missing_semicolon_before_a_parameter_is_tolerated() -> None:
 
 def test_escaped_quotes_in_a_quoted_value() -> None:
     assert parse(r'attachment; filename="say \"hi\".txt"')[1] == {"filename": 'say "hi".txt'}
+
+
+def _split_char_by_char(text: str) -> list[str]:
+    """The definition: ";" splits outside quotes; a backslash in quotes escapes the next character, unless
+    it follows an 8-bit character (then it is that character's trail byte)."""
+    pieces, start, quoted, index = [], 0, False, 0
+    while index < len(text):
+        char = text[index]
+        if quoted and char == "\\" and not (index > 0 and not text[index - 1].isascii()):
+            index += 2
+            continue
+        if char == '"':
+            quoted = not quoted
+        elif char == ";" and not quoted:
+            pieces.append(text[start:index])
+            start = index + 1
+        index += 1
+    return [*pieces, text[start:]]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet='a;" \\=\udce9', max_size=30))
+def test_parameters_split_at_semicolons_outside_quotes(text: str) -> None:
+    assert _split(text) == _split_char_by_char(text)

@@ -1,0 +1,222 @@
+"""MIME parsing benchmark: mailwarden's splitter against the stdlib's BytesFeedParser, same corpus, one run.
+
+Run by hand, never by CI::
+
+    .venv/bin/python bench/mime.py [--n 2000] [--rounds 5] [--baseline REV] [--json]
+
+It generates the archive-sync corpus (``bench/corpus.py``, with CRLF line ends as IMAP delivers them) and
+times, per message:
+
+* ``tree``: raw bytes to the ``compat32`` message tree — ``split()`` against ``BytesFeedParser`` fed in
+  1 MiB chunks (what ``mime/tree.py`` did before ``split``);
+* ``parse_message (feedparser swapped in)``: the whole parse (headers, bodies, attachment hashes) of this
+  checkout, once as it is and once with the feedparser put back in place of the splitter;
+* ``parse_message (before/after)``: this checkout against ``--baseline`` (default: the commit this branch
+  started from, ``git merge-base HEAD main``), each run in a child process with that revision's ``src/``
+  first on ``sys.path``, alternately, ``--pairs`` times.
+
+Times are CPU seconds (``time.process_time``): on a shared 2-vCPU host they vary far less than wall time.
+Each side's best round is reported. The results are also compared: every message must give the same
+metadata with both parsers, apart from ``message/*`` attachments, whose bytes are now the bytes sent instead
+of a re-serialised parse (docs/decisions/0007-own-mime-splitter.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from email.message import Message
+from email.parser import BytesFeedParser
+from email.policy import compat32
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import corpus
+
+# Only the standard library and ``corpus`` at import time: the ``--worker`` child runs against an older
+# ``src/`` (the baseline) that may have no ``mime.split``.
+if TYPE_CHECKING:
+    from mailwarden.mime.split import Split
+
+_CHUNK = 1 << 20
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+def feedparser_tree(raw: bytes) -> Message:
+    """The stdlib path that ``tree._parse`` used before the splitter."""
+    parser = BytesFeedParser(policy=compat32)
+    for start in range(0, len(raw), _CHUNK):
+        parser.feed(raw[start : start + _CHUNK])
+    return parser.close()
+
+
+def _feedparser_parse(raw: bytes | Path) -> tuple[Split, bytes]:
+    from mailwarden.mime import tree
+    from mailwarden.mime.split import Split
+
+    data = raw.read_bytes() if isinstance(raw, Path) else raw
+    return Split(feedparser_tree(data)), tree._linesep(data[:4096])
+
+
+@contextmanager
+def feedparser_swapped_in() -> Iterator[None]:
+    from mailwarden.mime import tree
+
+    original = tree._parse
+    tree._parse = _feedparser_parse
+    try:
+        yield
+    finally:
+        tree._parse = original
+
+
+def cpu_seconds(work: Callable[[bytes], object], messages: list[bytes]) -> float:
+    start = time.process_time()
+    for raw in messages:
+        work(raw)
+    return time.process_time() - start
+
+
+def split_tree(raw: bytes) -> Message:
+    from mailwarden.mime import tree
+    from mailwarden.mime.split import split
+
+    return split(raw, max_depth=tree.MAX_DEPTH, max_parts=tree.MAX_PARTS).message
+
+
+def compare(messages: list[bytes]) -> int:
+    """How many messages give different metadata with the two parsers (message/* attachments aside)."""
+
+    from mailwarden.archive.meta import meta_of
+
+    def comparable(raw: bytes) -> object:
+        meta = meta_of(raw)
+        meta.attachments = [a for a in meta.attachments if not str(a["content_type"]).startswith("message/")]
+        return meta
+
+    new = [comparable(raw) for raw in messages]
+    with feedparser_swapped_in():
+        old = [comparable(raw) for raw in messages]
+    return sum(a != b for a, b in zip(new, old, strict=True))
+
+
+def _corpus(n: int, seed: int) -> list[bytes]:
+    return [m.data.replace(b"\n", b"\r\n") for m in corpus.generate(n, seed)]
+
+
+def _worker(args: argparse.Namespace) -> None:
+    """Child process: time parse_message of whichever mailwarden is first on sys.path."""
+    import mailwarden
+    from mailwarden.mime import parse_message
+
+    messages = _corpus(args.n, args.seed)
+    best = min(cpu_seconds(parse_message, messages) for _ in range(args.rounds))
+    print(json.dumps({"seconds": best, "source": mailwarden.__file__}))
+
+
+def _export(revision: str, into: Path) -> None:
+    """``src/`` of ``revision`` into ``into`` (git archive: the checkout itself is not touched)."""
+    archive = into / "src.tar"
+    with archive.open("wb") as out:
+        subprocess.run(["git", "archive", revision, "src"], cwd=_ROOT, stdout=out, check=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(into, filter="data")
+
+
+def _child_seconds(src: Path, args: argparse.Namespace) -> float:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), str(_ROOT / "bench")])}
+    command = [sys.executable, __file__, "--worker", "--n", str(args.n), "--seed", str(args.seed)]
+    command += ["--rounds", str(args.rounds)]
+    done = subprocess.run(command, env=env, check=False, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"the child for {src} failed:\n{done.stderr}")
+    report = json.loads(done.stdout)
+    if not str(report["source"]).startswith(str(src)):
+        raise SystemExit(f"the child imported {report['source']}, not the code under {src}")
+    return float(report["seconds"])
+
+
+def before_after(args: argparse.Namespace) -> tuple[str, float, float]:
+    merge_base = ["git", "merge-base", "HEAD", "main"]
+    revision = (
+        args.baseline
+        or subprocess.run(merge_base, cwd=_ROOT, check=True, capture_output=True, text=True).stdout.strip()
+    )
+    before, after = float("inf"), float("inf")
+    with tempfile.TemporaryDirectory() as tmp:
+        _export(revision, Path(tmp))
+        for _ in range(args.pairs):
+            before = min(before, _child_seconds(Path(tmp) / "src", args))
+            after = min(after, _child_seconds(_ROOT / "src", args))
+    return revision, before, after
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=2000, help="messages (default 2000)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=5, help="rounds; the best is reported (default 5)")
+    parser.add_argument("--baseline", help="revision to compare parse_message with (default: merge-base)")
+    parser.add_argument("--pairs", type=int, default=2, help="before/after child runs, alternating")
+    parser.add_argument("--json", action="store_true", help="JSON on stdout")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        _worker(args)
+        return
+
+    from mailwarden.mime import parse_message
+
+    messages = _corpus(args.n, args.seed)
+    megabytes = sum(map(len, messages)) / 1e6
+    print(f"corpus: {len(messages)} messages, {megabytes:.1f} MB (CRLF)", file=sys.stderr)
+
+    best: dict[str, float] = {}
+    for _ in range(args.rounds):
+        sample = {
+            "tree_feedparser": cpu_seconds(feedparser_tree, messages),
+            "tree_split": cpu_seconds(split_tree, messages),
+            "swapped_split": cpu_seconds(parse_message, messages),
+        }
+        with feedparser_swapped_in():
+            sample["swapped_feedparser"] = cpu_seconds(parse_message, messages)
+        for key, seconds in sample.items():
+            best[key] = min(best.get(key, seconds), seconds)
+    revision, best["baseline_feedparser"], best["baseline_split"] = before_after(args)
+    differing = compare(messages)
+
+    per_msg = {key: seconds / len(messages) * 1e3 for key, seconds in best.items()}
+    rows = {
+        "tree": "tree (split vs feedparser)",
+        "swapped": "parse_message (feedparser swapped in)",
+        "baseline": f"parse_message (before {revision[:7]} / after)",
+    }
+    ratios = {key: best[f"{key}_feedparser"] / best[f"{key}_split"] for key in rows}
+    if args.json:
+        report = {
+            "messages": len(messages),
+            "megabytes": round(megabytes, 1),
+            "baseline": revision,
+            "ms_per_message": {key: round(value, 4) for key, value in per_msg.items()},
+            "ratios": {key: round(value, 2) for key, value in ratios.items()},
+            "differing_messages": differing,
+        }
+        print(json.dumps(report, indent=2))
+        return
+    print(f"{'CPU ms per message, best round':42}{'before':>10}{'after':>10}{'ratio':>9}")
+    for key, label in rows.items():
+        old, new = per_msg[f"{key}_feedparser"], per_msg[f"{key}_split"]
+        print(f"{label:42}{old:10.3f}{new:10.3f}{ratios[key]:8.2f}x")
+    print(f"messages with different metadata (message/* attachments aside): {differing}")
+
+
+if __name__ == "__main__":
+    main()
