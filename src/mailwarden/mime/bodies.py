@@ -118,22 +118,28 @@ def _attachment(node: Node, tree: Tree, log: DefectLog) -> Attachment:
     )
 
 
-def collect_bodies(tree: Tree, log: DefectLog) -> Bodies:
-    """Decode the body text and HTML of ``tree`` and describe every attachment.
+def collect_bodies(tree: Tree, log: DefectLog, *, text: bool = True) -> Bodies:
+    """Decode the body text and HTML of ``tree`` (unless ``text`` is False) and describe every attachment.
 
     Each part is decoded under its own guard: one part that trips a bug costs that part, not the message.
     """
+    bodies = Bodies()
+    if text:
+        _texts(tree, log, bodies)
+    leaves = [node for node in tree.root.leaves if not _is_body(node)]
+    bodies.attachments = _each(leaves, lambda node: _attachment(node, tree, log), log, "attachment")
+    return bodies
+
+
+def _texts(tree: Tree, log: DefectLog, bodies: Bodies) -> None:
     plain_nodes, html_nodes = _chosen(tree.root)
     plain = _each(plain_nodes, lambda node: _decode(node, tree, log), log, "body")
     html = _each(html_nodes, lambda node: _decode(node, tree, log), log, "body")
-    bodies = Bodies(text="\n".join(plain), html="\n".join(html) if html else None)
+    bodies.text, bodies.html = "\n".join(plain), "\n".join(html) if html else None
     if not bodies.text.strip() and bodies.html:
         with log.guard("html to text"):
             bodies.text = html_to_text(bodies.html)
             bodies.text_from_html = True
-    leaves = [node for node in tree.root.leaves if not _is_body(node)]
-    bodies.attachments = _each(leaves, lambda node: _attachment(node, tree, log), log, "attachment")
-    return bodies
 
 
 def _each(nodes: Sequence[Node], work: Callable[[Node], T], log: DefectLog, stage: str) -> list[T]:

@@ -74,8 +74,13 @@ def _size(raw: bytes | Path, log: DefectLog) -> int:
         return 0
 
 
-def parse_message(raw: bytes | Path) -> ParsedMessage:
-    """Parse raw message bytes (or a file holding them) into a :class:`ParsedMessage`. Never raises."""
+def parse_message(raw: bytes | Path, *, text: bool = True) -> ParsedMessage:
+    """Parse raw message bytes (or a file holding them) into a :class:`ParsedMessage`. Never raises.
+
+    With ``text=False`` the body text and HTML are not decoded (``text`` stays empty, ``html`` None, and
+    defects found only while decoding them are not recorded): headers, structure and attachments only,
+    for callers that keep the raw bytes and decode the text later anyway, like the archive's sync.
+    """
     log = DefectLog()
     size = _size(raw, log)
     tree: Tree | None = None
@@ -90,7 +95,7 @@ def parse_message(raw: bytes | Path) -> ParsedMessage:
     with log.guard("headers"):
         _fill_headers(result, tree, log)
     with log.guard("bodies"):
-        bodies = collect_bodies(tree, log)
+        bodies = collect_bodies(tree, log, text=text)
         result.text, result.text_from_html = bodies.text, bodies.text_from_html
         result.html, result.attachments = bodies.html, bodies.attachments
     with log.guard("auto-reply signals"):
