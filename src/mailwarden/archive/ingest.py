@@ -13,6 +13,11 @@ The worker writes blobs but does not make them durable: the pass's process does 
 
 from __future__ import annotations
 
+import contextlib
+import os
+import select
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +26,7 @@ from typing import BinaryIO
 from mailwarden.archive.blobstore import BlobRef, BlobStore
 from mailwarden.archive.meta import MessageMeta, meta_of
 
-__all__ = ["Item", "Prepared", "prepare"]
+__all__ = ["Item", "Prepared", "exit_with", "prepare"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,3 +86,35 @@ def prepare(root: str, level: int, items: Sequence[Item]) -> list[Prepared]:
             raise ValueError(f"item {item.uid} has neither bytes nor a file")
         prepared.append(Prepared(item.uid, blob, meta))
     return prepared
+
+
+def exit_with(owner: int) -> None:
+    """Worker initializer: end this process when the process ``owner`` (the pass) ends, however it ends.
+
+    Needed because a pass killed with SIGKILL (or by the OOM killer) would otherwise leave its workers and
+    the multiprocessing fork server running forever: each worker holds both ends of its task queue, so it
+    never reads end-of-file, and the fork server's "parent alive" pipe, so the server never does either.
+    """
+    try:
+        handle = os.pidfd_open(owner)
+    except ProcessLookupError:
+        os._exit(1)  # already gone
+    except (AttributeError, OSError):  # no pidfd (not Linux, or an old kernel): look every second
+        threading.Thread(target=_poll, args=(owner,), name="exit-with-owner", daemon=True).start()
+        return
+    threading.Thread(target=_wait, args=(handle,), name="exit-with-owner", daemon=True).start()
+
+
+def _wait(handle: int) -> None:
+    select.select([handle], [], [])  # readable once the process has exited
+    os._exit(1)
+
+
+def _poll(owner: int) -> None:
+    while True:
+        time.sleep(1.0)
+        with contextlib.suppress(PermissionError):  # exists, but not ours to signal: still alive
+            try:
+                os.kill(owner, 0)
+            except ProcessLookupError:
+                os._exit(1)

@@ -30,7 +30,7 @@ from typing import Any
 
 from mailwarden.archive import service
 from mailwarden.archive.blobstore import BlobStore
-from mailwarden.archive.ingest import Item, Prepared, prepare
+from mailwarden.archive.ingest import Item, Prepared, exit_with, prepare
 from mailwarden.archive.models import Folder
 from mailwarden.core.errors import ProtocolError
 from mailwarden.db.engine import Database
@@ -55,7 +55,9 @@ def parse_pool(messages: int) -> concurrent.futures.ProcessPoolExecutor | None:
         return None
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["mailwarden.archive.ingest"])
-    return concurrent.futures.ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=context)
+    return concurrent.futures.ProcessPoolExecutor(
+        max_workers=os.cpu_count(), mp_context=context, initializer=exit_with, initargs=(os.getpid(),)
+    )
 
 
 @dataclass

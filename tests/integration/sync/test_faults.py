@@ -16,6 +16,7 @@ import sqlite3
 import ssl
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -136,6 +137,29 @@ def test_kill_9_at_random_points_then_resume(tmp_path: Path, dovecot: Dovecot, m
     assert verify.returncode == 0, verify.stdout
     leftovers = list((tmp_path / "data" / "archive" / "blobs" / "tmp").iterdir())
     assert leftovers == []
+    # nothing of the killed runs lives on: no worker, no fork server, no resource tracker
+    assert survivors(env["MAILWARDEN_CONFIG"]) == []
+
+
+def survivors(config: str, patience: float = 15.0) -> list[str]:
+    """Processes started with this MAILWARDEN_CONFIG that are still running (after ``patience`` s)."""
+    marker = f"MAILWARDEN_CONFIG={config}".encode()
+    deadline = time.monotonic() + patience
+    while True:
+        found = []
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                environ = (proc / "environ").read_bytes().split(b"\0")
+                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue  # gone meanwhile, or not ours to read
+            if marker in environ:
+                found.append(f"{proc.name}: {cmdline[:120]}")
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.5)
 
 
 async def test_a_connection_cut_inside_a_literal_stores_nothing_half(
