@@ -79,7 +79,12 @@ class MailwardenError(Exception):
     def __init__(self, key: str | None = None, /, **params: Any) -> None:
         self.key = key or self.default_key
         self.params = params
-        super().__init__(self.render(i18n.EN))
+        # the English text is rendered when asked for (str(), a log line), not here: an error made and
+        # handled without being shown (a connection closed on purpose) should not load a catalogue
+        super().__init__(self.key)
+
+    def __str__(self) -> str:
+        return self.render(i18n.EN)
 
     def render(self, lang: str) -> str:
         return i18n.t(self.key, lang, **self.params)

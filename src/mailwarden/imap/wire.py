@@ -186,7 +186,6 @@ class Wire:
             raise TLSFailure("imap.starttls_injection", host=self.host, port=self.port, permanent=True)
 
     # failing
-    # failing
     def _raise_if_unusable(self) -> None:
         if self._router.failure is not None:
             raise self._router.failure
