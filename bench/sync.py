@@ -51,6 +51,10 @@ from lab.dovecot import Dovecot  # noqa: E402
 
 DEFAULT_TOOLS = ("mailwarden", "mbsync", "offlineimap")
 GNU_TIME = shutil.which("time", path="/usr/bin:/bin")  # Debian package "time"
+# On disk, and not /tmp: on the machines this was written on, creating a file in /tmp cost 0.25 ms of CPU
+# against 0.04 ms elsewhere on the same ext4 file system — a quarter of mbsync's time per message.
+_VAR_TMP = Path("/var/tmp")  # noqa: S108 - each run makes its own mkdtemp() folder inside
+DEFAULT_WORK_DIR = _VAR_TMP if _VAR_TMP.is_dir() else Path(tempfile.gettempdir())
 RESYNC_PAUSE = 2.0  # seconds between a tool's initial sync and its resync (see run_tool)
 
 
@@ -320,7 +324,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--keep", action="store_true", help="keep the server and target directories")
     parser.add_argument("--json", action="store_true", help="print JSON on stdout (the table goes to stderr)")
-    parser.add_argument("--work-dir", type=Path, default=Path(tempfile.gettempdir()), help="where targets go")
+    parser.add_argument(
+        "--work-dir", type=Path, default=DEFAULT_WORK_DIR, help="where targets go (default: %(default)s)"
+    )
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per tool run (default 3600)")
     parser.add_argument(
         "--mailwarden",

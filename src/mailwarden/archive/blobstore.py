@@ -110,6 +110,12 @@ class BlobStore:
         except OSError as exc:
             raise StorageError(detail=f"cannot create the blob store at {root}: {exc.strerror}") from exc
 
+    @property
+    def spool_dir(self) -> Path:
+        """Where an IMAP client may spool big bodies on their way in (removed by :meth:`clean_temporary`
+        if a crash leaves them)."""
+        return self._tmp
+
     def path_for(self, sha256: str) -> Path:
         return self.root / sha256[:2] / f"{sha256}.zst"
 
@@ -247,9 +253,10 @@ class BlobStore:
             yield path.name[: -len(".zst")]
 
     def clean_temporary(self) -> int:
-        """Remove half-written files left by a crash (they were never referenced)."""
+        """Remove half-written blobs and spooled bodies left by a crash (they were never referenced)."""
         removed = 0
-        for part in self._tmp.glob("*.part"):
-            part.unlink(missing_ok=True)
-            removed += 1
+        for pattern in ("*.part", "imap-literal-*"):
+            for part in self._tmp.glob(pattern):
+                part.unlink(missing_ok=True)
+                removed += 1
         return removed

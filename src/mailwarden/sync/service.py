@@ -35,12 +35,12 @@ from mailwarden.sync.engine import PassOutcome, Progress, SyncOptions, sync_pass
 
 __all__ = [
     "LEASE_TTL",
-    "SYNC_LIMITS",
     "blob_store",
     "holder_id",
     "mailbox_lease",
     "recorded_pass",
     "run_sync",
+    "sync_limits",
 ]
 
 log = logging.getLogger(__name__)
@@ -164,10 +164,12 @@ async def recorded_pass(
             setattr(run, key, value)
 
 
-#: bodies up to 1 MiB stay in memory (a group of them is bounded by ``SyncOptions.batch_bytes``); only the
-#: long tail of big attachments is spooled to a file (a file written, read back and removed per message
-#: cost more than the message itself)
-SYNC_LIMITS = ParserLimits(spill_threshold=1024 * 1024)
+def sync_limits(store: BlobStore) -> ParserLimits:
+    """Bodies up to 1 MiB stay in memory (a group of them is bounded by ``SyncOptions.batch_bytes``); only
+    the long tail of big attachments is spooled to a file (a file written, read back and removed per
+    message cost more than the message itself), in the store's own folder for half-written files: on the
+    archive's disk rather than in a /tmp that may be a small tmpfs, and cleaned after a crash with them."""
+    return ParserLimits(spill_threshold=1024 * 1024, spool_dir=store.spool_dir)
 
 
 async def run_sync(
@@ -187,7 +189,7 @@ async def run_sync(
     async with (
         mailbox_lease(db, mailbox, holder or holder_id()),
         await open_imap(
-            mailbox, secret, step_timeout=step_timeout, compress=compress, limits=SYNC_LIMITS
+            mailbox, secret, step_timeout=step_timeout, compress=compress, limits=sync_limits(store)
         ) as client,
     ):
         result = await recorded_pass(db, store, client, mailbox, options=options, progress=progress)

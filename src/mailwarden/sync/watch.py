@@ -24,7 +24,7 @@ from mailwarden.db.engine import Database
 from mailwarden.mailboxes.connect import open_imap
 from mailwarden.mailboxes.models import Mailbox
 from mailwarden.sync.engine import PassOutcome, SyncOptions
-from mailwarden.sync.service import SYNC_LIMITS, holder_id, mailbox_lease, recorded_pass
+from mailwarden.sync.service import holder_id, mailbox_lease, recorded_pass, sync_limits
 
 __all__ = ["WatchOptions", "watch"]
 
@@ -57,7 +57,11 @@ async def _session(
 ) -> None:
     """One connection's life: a full pass, then IDLE until something changes or a reconcile is due."""
     async with await open_imap(
-        mailbox, secret, step_timeout=options.step_timeout, compress=options.compress, limits=SYNC_LIMITS
+        mailbox,
+        secret,
+        step_timeout=options.step_timeout,
+        compress=options.compress,
+        limits=sync_limits(store),
     ) as client:
         next_full = 0.0
         while True:
