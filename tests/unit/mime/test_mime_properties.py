@@ -89,6 +89,16 @@ def test_mutations_of_the_corpus_never_raise(raw: bytes) -> None:
 def test_without_text_everything_but_the_text_is_the_same(raw: bytes) -> None:
     full, lean = parse_message(raw), parse_message(raw, text=False)
     assert (lean.text, lean.html, lean.text_from_html) == ("", None, False)
-    for name in ("message_id", "subject", "from_", "to", "cc", "date", "references", "attachments", "headers"):
+    for name in (
+        "message_id",
+        "subject",
+        "from_",
+        "to",
+        "cc",
+        "date",
+        "references",
+        "attachments",
+        "headers",
+    ):
         assert getattr(lean, name) == getattr(full, name), name
     assert set(lean.defects) <= set(full.defects)
