@@ -28,7 +28,7 @@ from mailwarden.diagnose.probes.imap import probe_imap
 from mailwarden.diagnose.probes.port import Timeouts, probe_port
 from mailwarden.diagnose.probes.rdap import probe_rdap
 from mailwarden.diagnose.probes.smtp import probe_smtp
-from mailwarden.diagnose.probes.status import probe_status
+from mailwarden.diagnose.probes.status import guess_format, probe_status
 from mailwarden.diagnose.providers import Catalogue, Provider
 from mailwarden.diagnose.ratelimit import Ledger, RunPolicy
 
@@ -191,13 +191,13 @@ class _Run:
                 session = protocol != "pop3" and index == 0 and protocol not in self.sessions
                 self.probe_endpoint(endpoint, session=session)
         url = self.settings.status_urls.get(provider.id) or provider.status_url
-        if url and provider.status_format:
+        if url:
             self.spawn(
                 "status",
                 probe_status(
                     provider.id,
                     url,
-                    provider.status_format,
+                    provider.status_format or guess_format(url),
                     provider.status_product,
                     self.left(self.settings.http_timeout),
                 ),

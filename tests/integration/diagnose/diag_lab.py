@@ -14,6 +14,7 @@ import socketserver
 import ssl
 import subprocess
 import threading
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -138,6 +139,135 @@ def rdap_domain(name: str, statuses: list[str], expires: dt.datetime) -> dict[st
             }
         ],
     }
+
+
+_STAMP = "2026-11-27T06:40:00.000Z"
+
+
+def _component(n: int, name: str, status: str) -> dict[str, object]:
+    return {
+        "id": f"c{n}",
+        "name": name,
+        "status": status,
+        "created_at": "2020-01-01T00:00:00.000Z",
+        "updated_at": _STAMP,
+        "position": n,
+        "description": None,
+        "showcase": True,
+        "start_date": None,
+        "group_id": None,
+        "page_id": "lab0page",
+        "group": False,
+        "only_show_if_degraded": False,
+    }
+
+
+def _incident(n: int, name: str, impact: str, affected: list[dict[str, object]]) -> dict[str, object]:
+    update = {
+        "id": f"u{n}",
+        "status": "investigating",
+        "body": f"We are investigating {name}.",
+        "incident_id": f"i{n}",
+        "created_at": _STAMP,
+        "display_at": _STAMP,
+        "affected_components": [
+            {"code": c["id"], "name": c["name"], "old_status": "operational", "new_status": c["status"]}
+            for c in affected
+        ],
+    }
+    return {
+        "id": f"i{n}",
+        "name": name,
+        "status": "investigating",
+        "impact": impact,
+        "created_at": _STAMP,
+        "updated_at": _STAMP,
+        "started_at": _STAMP,
+        "monitoring_at": None,
+        "resolved_at": None,
+        "shortlink": "https://stspg.io/lab",
+        "page_id": "lab0page",
+        "incident_updates": [update],
+        "components": affected,
+    }
+
+
+_DESCRIPTIONS = {
+    "none": "All Systems Operational",
+    "minor": "Minor Service Outage",
+    "major": "Partial System Outage",
+    "critical": "Major System Outage",
+}
+
+
+def statuspage_summary(
+    components: dict[str, str], incidents: list[tuple[str, str, list[str]]]
+) -> dict[str, object]:
+    """A Statuspage ``/api/v2/summary.json`` (page, status, components, incidents, scheduled_maintenances),
+    with the field names and values Atlassian documents. ``components``: name -> status;
+    ``incidents``: (name, impact, names of the components it affects), all unresolved."""
+    parts = [_component(n, name, status) for n, (name, status) in enumerate(components.items())]
+    by_name = {c["name"]: c for c in parts}
+    open_incidents = [
+        _incident(n, name, impact, [by_name[c] for c in affected])
+        for n, (name, impact, affected) in enumerate(incidents)
+    ]
+    worst = max([impact for _, impact, _ in incidents] or ["none"], key=list(_DESCRIPTIONS).index)
+    return {
+        "page": {
+            "id": "lab0page",
+            "name": "Lab Mail",
+            "url": "https://status.lab.test",
+            "time_zone": "Etc/UTC",
+            "updated_at": _STAMP,
+        },
+        "status": {"indicator": worst, "description": _DESCRIPTIONS[worst]},
+        "components": parts,
+        "incidents": open_incidents,
+        "scheduled_maintenances": [],
+    }
+
+
+def google_incident(product: str, desc: str, *, impact: str, severity: str, ended: bool) -> dict[str, object]:
+    """One entry of Google Workspace's ``incidents.json`` (the Status Dashboard's feed)."""
+    products = [{"title": product, "id": f"p{zlib.crc32(product.encode())}"}]
+    return {
+        "id": f"lab{zlib.crc32((product + desc).encode())}",
+        "number": "1234567890",
+        "begin": "2026-11-27T06:00:00+00:00",
+        "created": "2026-11-27T06:05:00+00:00",
+        "end": "2026-11-20T12:00:00+00:00" if ended else None,
+        "modified": "2026-11-27T06:30:00+00:00",
+        "external_desc": desc,
+        "severity": severity,
+        "status_impact": impact,
+        "service_key": product.lower().replace(" ", "-"),
+        "service_name": product,
+        "uri": "incidents/lab",
+        "affected_products": products,
+        "currently_affected_products": [] if ended else products,
+        "most_recent_update": {
+            "created": "2026-11-27T06:30:00+00:00",
+            "when": "2026-11-27T06:30:00+00:00",
+            "text": f"**Summary**\n{desc}",
+            "status": "AVAILABLE" if ended else impact,
+        },
+    }
+
+
+class Blackhole:
+    """A TCP port that completes the handshake (the kernel's backlog) and never says a word: a status page
+    behind a proxy that hangs."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0), backlog=16)
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/api/v2/summary.json"
+
+    def __enter__(self) -> Blackhole:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.listener.close()
 
 
 # --- scripted provider responders ---------------------------------------------------------------------
