@@ -127,6 +127,7 @@ class _Run:
                     _registered(domain),
                     base_url=self.settings.rdap_base_url,
                     bootstrap_url=self.settings.rdap_bootstrap_url,
+                    whois_server=self.settings.whois_server,
                     timeout=self.left(self.settings.http_timeout),
                 ),
                 lambda r: setattr(e, "rdap", r),

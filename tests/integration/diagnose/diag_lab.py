@@ -14,6 +14,7 @@ import socketserver
 import ssl
 import subprocess
 import threading
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -268,6 +269,59 @@ class Blackhole:
 
     def __exit__(self, *exc: object) -> None:
         self.listener.close()
+
+
+class WhoisServer:
+    """RFC 3912 on 127.0.0.1: reads one query line, writes the answer for that name (or CNNIC's "No matching
+    record."), then closes the connection. The answer goes out in two parts with a pause between them, as
+    long answers do on real networks, so a client that stops at the first read is caught."""
+
+    def __init__(self, answers: dict[str, str]) -> None:
+        outer = self
+        self.queries: list[str] = []
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self) -> None:
+                query = self.rfile.readline().decode("idna").strip()
+                outer.queries.append(query)
+                body = answers.get(query.lower(), "No matching record.\r\n").encode()
+                half = len(body) // 2
+                self.wfile.write(body[:half])
+                self.wfile.flush()
+                time.sleep(0.15)
+                self.wfile.write(body[half:])
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.address = f"127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> WhoisServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def cnnic_whois(domain: str, statuses: list[str], registered: dt.datetime, expires: dt.datetime) -> str:
+    """An answer in whois.cnnic.cn's layout: ``Key: value`` lines, times in Beijing time without a zone,
+    the registrar and registrant in Chinese."""
+    lines = [
+        f"Domain Name: {domain}",
+        "ROID: 20150301s10001s73590281-cn",
+        *(f"Domain Status: {s}" for s in statuses),
+        "Registrant: 某某贸易有限公司",
+        "Registrant Contact Email: admin@163.com",
+        "Sponsoring Registrar: 阿里云计算有限公司（万网）",
+        "Name Server: dns9.hichina.com",
+        "Name Server: dns10.hichina.com",
+        f"Registration Time: {registered:%Y-%m-%d %H:%M:%S}",
+        f"Expiration Time: {expires:%Y-%m-%d %H:%M:%S}",
+        "DNSSEC: unsigned",
+    ]
+    return "\r\n".join(lines) + "\r\n"
 
 
 # --- scripted provider responders ---------------------------------------------------------------------

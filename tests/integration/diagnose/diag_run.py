@@ -37,6 +37,9 @@ def zones(imaps_port: int = 993) -> tuple[str, str]:
             "hold.test",
             "soon.test",
             "intercept.test",
+            "lapsed.cn",
+            "renewsoon.cn",
+            "held.cn",
         )
     )
     common += "nomx.test. 300 IN A 127.0.0.1\nnomx.test. 300 IN NS ns1.lab.test.\n"
