@@ -11,7 +11,7 @@ from mailwarden.db.engine import Database
 from mailwarden.diagnose import Diagnosis, Request, diagnose
 from mailwarden.diagnose.evidence import Endpoint
 
-from diag_lab import DnsLab
+from lab.dns import DnsLab
 
 NS = "ns1.lab.test. 300 IN A 127.0.0.2\n"
 
