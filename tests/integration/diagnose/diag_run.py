@@ -49,6 +49,8 @@ def zones(imaps_port: int = 993) -> tuple[str, str]:
     common += full_zone("ali.test", "mx1.qiye.aliyun.com")
     common += full_zone("ne.test", "163mx01.mxmail.netease.com")
     common += full_zone("qqmail.test", "mx1.qq.com")
+    common += full_zone("exm.test", "mxbiz1.qq.com")
+    common += full_zone("zo.test", "mx.zoho.com")
     common += (
         full_zone("srv.test", "mail.srv.test")
         + f"_imaps._tcp.srv.test. 300 IN SRV 0 1 {imaps_port} localhost.\n"
