@@ -174,3 +174,27 @@ async def test_a_plaintext_only_server(lab_dir: Path, lab_certs: LabCerts, lab_d
             "sales@example.test", settings_for(lab_dns), imap=imap(server.imap_port, "starttls")
         )
     assert codes(result)[0] == "tls.unavailable"
+
+
+async def test_an_expired_password(dovecot: Dovecot, lab_dns, ledger_db: Database) -> None:
+    """The right password, refused with RFC 5530 [EXPIRED] (the lab's Lua passdb)."""
+    user = dovecot.expired_user()
+    result = await run(
+        user.address, settings_for(lab_dns), ledger_db, password=user.password, ca_file=dovecot.ca_file,
+        imap=imap(dovecot.imaps_port),
+    )  # fmt: skip
+    assert codes(result)[0] == "auth.password_expired", result.as_dict()
+    assert any("[EXPIRED]" in line for line in result.findings[0].evidence)
+
+
+async def test_a_temporary_authentication_failure_is_the_servers_fault(
+    dovecot: Dovecot, lab_dns, ledger_db: Database
+) -> None:
+    """[UNAVAILABLE]: the server could not check the password -- not the user's mistake."""
+    user = dovecot.tempfail_user()
+    result = await run(
+        user.address, settings_for(lab_dns), ledger_db, password=user.password, ca_file=dovecot.ca_file,
+        imap=imap(dovecot.imaps_port),
+    )  # fmt: skip
+    assert codes(result)[0] == "provider.outage", result.as_dict()
+    assert "auth.wrong_password" not in codes(result)
