@@ -38,8 +38,8 @@ def _endpoint(protocol: str, host: str | None, port: int | None, tls: TLS | None
         if port is not None or tls is not None:
             raise InputError(detail=f"--{protocol}-port and --{protocol}-tls need --{protocol}-host")
         return None
-    implicit_port = {"imap": 993, "smtp": 465}[protocol]
-    plain_port = {"imap": 143, "smtp": 587}[protocol]
+    implicit_port = {"imap": 993, "smtp": 465, "pop3": 995}[protocol]
+    plain_port = {"imap": 143, "smtp": 587, "pop3": 110}[protocol]
     mode = tls.value if tls is not None else "implicit" if port in (None, implicit_port) else "starttls"
     if port is None:
         port = implicit_port if mode == "implicit" else plain_port
@@ -69,6 +69,9 @@ def diagnose_command(
     smtp_host: Annotated[str | None, typer.Option("--smtp-host")] = None,
     smtp_port: Annotated[int | None, typer.Option("--smtp-port")] = None,
     smtp_tls: Annotated[TLS | None, typer.Option("--smtp-tls")] = None,
+    pop3_host: Annotated[str | None, typer.Option("--pop3-host")] = None,
+    pop3_port: Annotated[int | None, typer.Option("--pop3-port")] = None,
+    pop3_tls: Annotated[TLS | None, typer.Option("--pop3-tls")] = None,
     dns_server: Annotated[
         list[str] | None,
         typer.Option("--dns-server", help="Resolver IP[:PORT] (repeatable). 指定 DNS 服务器。"),
@@ -95,6 +98,7 @@ def diagnose_command(
             raise InputError(detail=f"--ca-file {ca_file} does not exist")
         imap = _endpoint("imap", imap_host, imap_port, imap_tls)
         smtp = _endpoint("smtp", smtp_host, smtp_port, smtp_tls)
+        pop3 = _endpoint("pop3", pop3_host, pop3_port, pop3_tls)
     except InputError as exc:
         run.fail(exc)
     secret = SecretValue(_read_password()) if password_stdin else None
@@ -108,6 +112,7 @@ def diagnose_command(
             secret=secret,
             imap=imap,
             smtp=smtp,
+            pop3=pop3,
             ca_file=str(ca_file) if ca_file else None,
             dns_servers=list(dns_server or []),
         )

@@ -70,6 +70,8 @@ class DiagnoseSettings(BaseModel):
     rdap_base_url: str = ""
     #: where the IANA RDAP bootstrap file is read from
     rdap_bootstrap_url: str = "https://data.iana.org/rdap/dns.json"
+    #: WHOIS server (``HOST`` or ``HOST:PORT``) for TLDs without RDAP; empty: the one whois.iana.org names
+    whois_server: str = ""
     #: provider status sources by provider id, overriding the catalogue's (``{gmail = "http://..."}``)
     status_urls: dict[str, str] = {}
     #: an extra provider catalogue (TOML, same shape as the built-in one), e.g. for a self-hosted server

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from mailwarden.core import i18n
-from mailwarden.diagnose.evidence import Evidence, ImapResult, PortResult, SmtpResult
+from mailwarden.diagnose.evidence import Evidence, ImapResult, Pop3Result, PortResult, SmtpResult
 
 __all__ = ["Check", "build_checks"]
 
@@ -79,6 +79,7 @@ def build_checks(evidence: Evidence) -> list[Check]:
     checks += [_port(p) for p in evidence.ports]
     checks += [_imap(r) for r in evidence.imap]
     checks += [_smtp(r) for r in evidence.smtp]
+    checks += [_pop3(r) for r in evidence.pop3]
     if evidence.rdap is not None:
         r = evidence.rdap
         outcome = r.failure or (
@@ -185,6 +186,23 @@ def _smtp(r: SmtpResult) -> Check:
         f"{e.host}:{e.port}",
         status,
         "diagnose.check.smtp",
+        {"login": _login_text(login), "error": r.error or "-"},
+        list(r.lines),
+    )
+
+
+def _pop3(r: Pop3Result) -> Check:
+    e = r.endpoint
+    login = r.login.state if r.login else None
+    status: Status = "fail" if r.error or login == "refused" else "ok"
+    if login == "skipped":
+        status = "skipped"
+    return Check(
+        f"pop3:{e.host}:{e.port}",
+        "pop3",
+        f"{e.host}:{e.port}",
+        status,
+        "diagnose.check.pop3",
         {"login": _login_text(login), "error": r.error or "-"},
         list(r.lines),
     )

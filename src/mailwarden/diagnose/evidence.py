@@ -21,6 +21,7 @@ __all__ = [
     "Evidence",
     "ImapResult",
     "LoginOutcome",
+    "Pop3Result",
     "PortResult",
     "Protocol",
     "RdapResult",
@@ -196,6 +197,21 @@ class SmtpResult:
 
 
 @dataclass
+class Pop3Result:
+    endpoint: Endpoint
+    greeting: str = ""
+    #: CAPA lines (RFC 2449), e.g. ``SASL PLAIN LOGIN``, ``STLS``, ``USER``; empty when CAPA is refused
+    capabilities: list[str] = field(default_factory=list)
+    login: LoginOutcome | None = None
+    #: the answer to STAT after a login (``+OK 3 12345``)
+    stat: str = ""
+    error: str = ""
+    error_kind: str = ""
+    #: the dialogue, ``C:``/``S:`` lines, with the password masked
+    lines: list[str] = field(default_factory=list)
+
+
+@dataclass
 class RdapResult:
     domain: str
     source: str = ""
@@ -229,6 +245,7 @@ class Evidence:
     ports: list[PortResult] = field(default_factory=list)
     imap: list[ImapResult] = field(default_factory=list)
     smtp: list[SmtpResult] = field(default_factory=list)
+    pop3: list[Pop3Result] = field(default_factory=list)
     rdap: RdapResult | None = None
     status: StatusResult | None = None
     now: datetime | None = None

@@ -6,7 +6,8 @@ fail2ban after 5), and counters are shared between IMAP and SMTP. So, for one ac
 * a password refused in the window is never sent again; the remembered refusal is the evidence;
 * after ``login_attempts - 1`` refusals in the window, no login is tried at all until it passes;
 * at most ``login_attempts`` attempts per protocol in the window, refused or not;
-* within a run, SMTP waits for the IMAP attempt, and skips a password IMAP has just refused.
+* within a run, SMTP and POP3 wait for the IMAP attempt, and a password refused by one protocol is not
+  sent over another.
 """
 
 from __future__ import annotations
@@ -125,18 +126,23 @@ class Ledger:
 class RunPolicy:
     """The :class:`~mailwarden.diagnose.probes.login.LoginPolicy` of one run."""
 
-    def __init__(
-        self, ledger: Ledger | None, account: str, secret: SecretValue | None, *, imap_planned: bool
-    ) -> None:
+    def __init__(self, ledger: Ledger | None, account: str, secret: SecretValue | None) -> None:
         self._ledger = ledger
         self._account = account
         self._secret = secret
+        #: set when the IMAP attempt is over -- or when the run knows there will be none (:meth:`no_imap`)
         self._imap_done = asyncio.Event()
-        if not imap_planned:
-            self._imap_done.set()
         self._imap_outcome: LoginOutcome | None = None
+        self._turn = asyncio.Lock()
         self._used: set[str] = set()
+        self._holding: set[str] = set()
+        #: a refusal seen in this run (by any protocol): the password is not sent again
+        self._refused: LoginOutcome | None = None
         self.attempts = 0
+
+    def no_imap(self) -> None:
+        """The run has planned all its sessions and none is IMAP: SMTP and POP3 need not wait for one."""
+        self._imap_done.set()
 
     async def may_login(self, protocol: MailProtocol, host: str) -> LoginOutcome | None:
         if self._secret is None:
@@ -147,11 +153,23 @@ class RunPolicy:
             await self._imap_done.wait()
             if self._imap_outcome is not None and self._imap_outcome.state == "refused":
                 return LoginOutcome("skipped", self._imap_outcome.answer, reason="refused_over_imap")
+        # SMTP and POP3 ask at the same moment once IMAP is done: one attempt at a time, held until it is
+        # settled, so the second sees the first one's refusal
+        await self._turn.acquire()
+        verdict = None
         if self._ledger is not None:
-            verdict = await self._ledger.verdict(self._account, protocol, self._secret)
-            if verdict is not None:
-                return verdict
+            try:
+                verdict = await self._ledger.verdict(self._account, protocol, self._secret)
+            except BaseException:
+                self._turn.release()
+                raise
+        if verdict is None and self._refused is not None:
+            verdict = LoginOutcome("skipped", self._refused.answer, reason="refused_in_this_run")
+        if verdict is not None:
+            self._turn.release()
+            return verdict
         self._used.add(protocol)
+        self._holding.add(protocol)
         self.attempts += 1
         return None
 
@@ -159,6 +177,16 @@ class RunPolicy:
         if protocol == "imap":
             self._imap_outcome = outcome
             self._imap_done.set()
+        if outcome is not None and outcome.state == "refused":
+            self._refused = outcome
+        try:
+            await self._record(protocol, host, outcome)
+        finally:
+            if protocol in self._holding:
+                self._holding.discard(protocol)
+                self._turn.release()
+
+    async def _record(self, protocol: MailProtocol, host: str, outcome: LoginOutcome | None) -> None:
         if outcome is None or outcome.state == "skipped" or self._secret is None:
             return
         if self._ledger is not None:

@@ -25,10 +25,11 @@ from mailwarden.diagnose.evidence import DnsResult, Endpoint, Evidence, Protocol
 from mailwarden.diagnose.probes import dns as dns_probe
 from mailwarden.diagnose.probes.address import inspect_address
 from mailwarden.diagnose.probes.imap import probe_imap
+from mailwarden.diagnose.probes.pop3 import probe_pop3
 from mailwarden.diagnose.probes.port import Timeouts, probe_port
 from mailwarden.diagnose.probes.rdap import probe_rdap
 from mailwarden.diagnose.probes.smtp import probe_smtp
-from mailwarden.diagnose.probes.status import probe_status
+from mailwarden.diagnose.probes.status import guess_format, probe_status
 from mailwarden.diagnose.providers import Catalogue, Provider
 from mailwarden.diagnose.ratelimit import Ledger, RunPolicy
 
@@ -42,6 +43,7 @@ _SRV_ENDPOINTS: dict[str, tuple[Protocol, str]] = {
     "_submissions._tcp": ("smtp", "implicit"),
     "_submission._tcp": ("smtp", "starttls"),
     "_pop3s._tcp": ("pop3", "implicit"),
+    "_pop3._tcp": ("pop3", "starttls"),
 }
 
 
@@ -55,6 +57,7 @@ class Request:
     oauth: bool = False
     imap: Endpoint | None = None
     smtp: Endpoint | None = None
+    pop3: Endpoint | None = None
     ca_file: str | None = None
     dns_servers: list[str] = field(default_factory=list)
 
@@ -81,13 +84,12 @@ class _Run:
             username=request.username or address.normalized,
             password_given=request.secret is not None,
             provider=None,
-            configured=[e for e in (request.imap, request.smtp) if e is not None],
+            configured=[e for e in (request.imap, request.smtp, request.pop3) if e is not None],
             now=clock.now(),
         )
         self.probed: set[Endpoint] = set()
         self.sessions: set[Protocol] = set()
-        imap_planned = request.imap is not None or not request.smtp
-        self.policy = RunPolicy(ledger, self.evidence.username, request.secret, imap_planned=imap_planned)
+        self.policy = RunPolicy(ledger, self.evidence.username, request.secret)
 
     def left(self, wanted: float) -> float:
         return max(0.05, min(wanted, self.end - self.loop.time() - 0.05))
@@ -127,6 +129,7 @@ class _Run:
                     _registered(domain),
                     base_url=self.settings.rdap_base_url,
                     bootstrap_url=self.settings.rdap_bootstrap_url,
+                    whois_server=self.settings.whois_server,
                     timeout=self.left(self.settings.http_timeout),
                 ),
                 lambda r: setattr(e, "rdap", r),
@@ -137,6 +140,8 @@ class _Run:
             provider = self.catalogue.recognise(domain, [])
             if provider is not None:  # a consumer domain (qq.com, gmail.com): no need to wait for DNS
                 self.use_provider(provider)
+        if not domain:
+            self.planned()
         await self.wait()
         return e
 
@@ -170,6 +175,13 @@ class _Run:
             self.use_srv(result)
         if result.nxdomain:
             self.spawn("dns.typo", self.typo_variants(e.address.domain), lambda _: None)
+        self.planned()
+
+    def planned(self) -> None:
+        """Every session this run will open has been started: if none is IMAP, SMTP and POP3 log in
+        without waiting for one."""
+        if "imap" not in self.sessions:
+            self.policy.no_imap()
 
     async def typo_variants(self, domain: str) -> None:
         variants = dns_probe.typo_variants(domain)
@@ -188,16 +200,15 @@ class _Run:
             endpoints = provider.endpoints(protocol, e.address.domain)
             e.expected += endpoints
             for index, endpoint in enumerate(endpoints):
-                session = protocol != "pop3" and index == 0 and protocol not in self.sessions
-                self.probe_endpoint(endpoint, session=session)
+                self.probe_endpoint(endpoint, session=index == 0 and protocol not in self.sessions)
         url = self.settings.status_urls.get(provider.id) or provider.status_url
-        if url and provider.status_format:
+        if url:
             self.spawn(
                 "status",
                 probe_status(
                     provider.id,
                     url,
-                    provider.status_format,
+                    provider.status_format or guess_format(url),
                     provider.status_product,
                     self.left(self.settings.http_timeout),
                 ),
@@ -212,7 +223,7 @@ class _Run:
                     continue  # RFC 6186: "." says the service is not offered
                 endpoint = Endpoint(protocol, target, port, tls, "srv")  # type: ignore[arg-type]
                 e.expected.append(endpoint)
-                self.probe_endpoint(endpoint, session=protocol != "pop3" and protocol not in self.sessions)
+                self.probe_endpoint(endpoint, session=protocol not in self.sessions)
 
     def probe_endpoint(self, endpoint: Endpoint, *, session: bool) -> None:
         e = self.evidence
@@ -221,7 +232,7 @@ class _Run:
         self.probed.add(endpoint)
         timeouts = Timeouts(self.left(self.settings.connect_timeout), self.left(self.settings.reply_timeout))
         self.spawn(f"port {endpoint.label}", probe_port(endpoint, self.context, timeouts), e.ports.append)
-        if not session or endpoint.protocol == "pop3":
+        if not session:
             return
         self.sessions.add(endpoint.protocol)
         common: dict[str, Any] = {
@@ -234,8 +245,10 @@ class _Run:
         }
         if endpoint.protocol == "imap":
             self.spawn(f"imap {endpoint.label}", probe_imap(endpoint, **common), e.imap.append)
-        else:
+        elif endpoint.protocol == "smtp":
             self.spawn(f"smtp {endpoint.label}", probe_smtp(endpoint, **common), e.smtp.append)
+        else:
+            self.spawn(f"pop3 {endpoint.label}", probe_pop3(endpoint, **common), e.pop3.append)
 
 
 def _registered(domain: str) -> str:

@@ -11,8 +11,8 @@ import pytest
 from mailwarden.db.engine import Database
 from mailwarden.db.migrate import upgrade
 
-from diag_lab import DnsLab
 from diag_run import zones
+from lab.dns import DnsLab
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,8 @@
 """Stand-ins for the outside world of a diagnosis, all on loopback: a DNS server (dnslib) with a resolver
 and an "authoritative" server, an RDAP server, scripted provider responders replaying documented answers,
 a TLS-intercepting proxy, Dovecot with bad certificates or without TLS, and a network namespace with
-iptables rules for genuine DROP/REJECT behaviour."""
+iptables rules for genuine DROP/REJECT behaviour. The DNS stand-in lives in ``lab.dns`` (the CLI tests use it
+too)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import socketserver
 import ssl
 import subprocess
 import threading
+import time
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,62 +27,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from dnslib import QTYPE, RCODE, RR
-from dnslib.server import BaseResolver, DNSLogger, DNSServer
 
 from lab.certs import LabCerts
 from lab.dovecot import Dovecot
-from lab.ports import release_ports, reserve_ports
-
-# --- DNS ---------------------------------------------------------------------------------------------
-
-
-class _Zone(BaseResolver):  # type: ignore[misc]
-    """Answers from zone text; NXDOMAIN only for names with no records at all (unlike ZoneResolver)."""
-
-    def __init__(self, text: str) -> None:
-        self.rrs = RR.fromZone(text)
-
-    def resolve(self, request, handler):  # type: ignore[no-untyped-def]
-        reply = request.reply()
-        qname, qtype = request.q.qname, request.q.qtype
-        for rr in self.rrs:
-            if rr.rname == qname and (rr.rtype == qtype or QTYPE[qtype] == "ANY"):
-                reply.add_answer(rr)
-        if not reply.rr and all(rr.rname != qname for rr in self.rrs):
-            reply.header.rcode = RCODE.NXDOMAIN
-        return reply
-
-
-class DnsLab:
-    """A "resolver" on 127.0.0.1:PORT and the domains' "authoritative" server on 127.0.0.2:PORT (same
-    port, so one ``dns_authoritative_port`` setting reaches it). NS records name ``ns1.lab.test``."""
-
-    def __init__(self, resolver_zone: str, authoritative_zone: str | None = None) -> None:
-        (self.port,) = reserve_ports(1)
-        quiet = DNSLogger(logf=lambda _: None)
-        self.servers = [DNSServer(_Zone(resolver_zone), port=self.port, address="127.0.0.1", logger=quiet)]
-        self.servers.append(
-            DNSServer(
-                _Zone(authoritative_zone or resolver_zone), port=self.port, address="127.0.0.2", logger=quiet
-            )
-        )
-
-    @property
-    def server(self) -> str:
-        return f"127.0.0.1:{self.port}"
-
-    def __enter__(self) -> DnsLab:
-        for server in self.servers:
-            server.start_thread()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for server in self.servers:
-            server.stop()
-            server.server.server_close()
-        release_ports([self.port])
-
 
 # --- HTTP (RDAP, status pages) -----------------------------------------------------------------------
 
@@ -138,6 +88,188 @@ def rdap_domain(name: str, statuses: list[str], expires: dt.datetime) -> dict[st
             }
         ],
     }
+
+
+_STAMP = "2026-11-27T06:40:00.000Z"
+
+
+def _component(n: int, name: str, status: str) -> dict[str, object]:
+    return {
+        "id": f"c{n}",
+        "name": name,
+        "status": status,
+        "created_at": "2020-01-01T00:00:00.000Z",
+        "updated_at": _STAMP,
+        "position": n,
+        "description": None,
+        "showcase": True,
+        "start_date": None,
+        "group_id": None,
+        "page_id": "lab0page",
+        "group": False,
+        "only_show_if_degraded": False,
+    }
+
+
+def _incident(n: int, name: str, impact: str, affected: list[dict[str, object]]) -> dict[str, object]:
+    update = {
+        "id": f"u{n}",
+        "status": "investigating",
+        "body": f"We are investigating {name}.",
+        "incident_id": f"i{n}",
+        "created_at": _STAMP,
+        "display_at": _STAMP,
+        "affected_components": [
+            {"code": c["id"], "name": c["name"], "old_status": "operational", "new_status": c["status"]}
+            for c in affected
+        ],
+    }
+    return {
+        "id": f"i{n}",
+        "name": name,
+        "status": "investigating",
+        "impact": impact,
+        "created_at": _STAMP,
+        "updated_at": _STAMP,
+        "started_at": _STAMP,
+        "monitoring_at": None,
+        "resolved_at": None,
+        "shortlink": "https://stspg.io/lab",
+        "page_id": "lab0page",
+        "incident_updates": [update],
+        "components": affected,
+    }
+
+
+_DESCRIPTIONS = {
+    "none": "All Systems Operational",
+    "minor": "Minor Service Outage",
+    "major": "Partial System Outage",
+    "critical": "Major System Outage",
+}
+
+
+def statuspage_summary(
+    components: dict[str, str], incidents: list[tuple[str, str, list[str]]]
+) -> dict[str, object]:
+    """A Statuspage ``/api/v2/summary.json`` (page, status, components, incidents, scheduled_maintenances),
+    with the field names and values Atlassian documents. ``components``: name -> status;
+    ``incidents``: (name, impact, names of the components it affects), all unresolved."""
+    parts = [_component(n, name, status) for n, (name, status) in enumerate(components.items())]
+    by_name = {c["name"]: c for c in parts}
+    open_incidents = [
+        _incident(n, name, impact, [by_name[c] for c in affected])
+        for n, (name, impact, affected) in enumerate(incidents)
+    ]
+    worst = max([impact for _, impact, _ in incidents] or ["none"], key=list(_DESCRIPTIONS).index)
+    return {
+        "page": {
+            "id": "lab0page",
+            "name": "Lab Mail",
+            "url": "https://status.lab.test",
+            "time_zone": "Etc/UTC",
+            "updated_at": _STAMP,
+        },
+        "status": {"indicator": worst, "description": _DESCRIPTIONS[worst]},
+        "components": parts,
+        "incidents": open_incidents,
+        "scheduled_maintenances": [],
+    }
+
+
+def google_incident(product: str, desc: str, *, impact: str, severity: str, ended: bool) -> dict[str, object]:
+    """One entry of Google Workspace's ``incidents.json`` (the Status Dashboard's feed)."""
+    products = [{"title": product, "id": f"p{zlib.crc32(product.encode())}"}]
+    return {
+        "id": f"lab{zlib.crc32((product + desc).encode())}",
+        "number": "1234567890",
+        "begin": "2026-11-27T06:00:00+00:00",
+        "created": "2026-11-27T06:05:00+00:00",
+        "end": "2026-11-20T12:00:00+00:00" if ended else None,
+        "modified": "2026-11-27T06:30:00+00:00",
+        "external_desc": desc,
+        "severity": severity,
+        "status_impact": impact,
+        "service_key": product.lower().replace(" ", "-"),
+        "service_name": product,
+        "uri": "incidents/lab",
+        "affected_products": products,
+        "currently_affected_products": [] if ended else products,
+        "most_recent_update": {
+            "created": "2026-11-27T06:30:00+00:00",
+            "when": "2026-11-27T06:30:00+00:00",
+            "text": f"**Summary**\n{desc}",
+            "status": "AVAILABLE" if ended else impact,
+        },
+    }
+
+
+class Blackhole:
+    """A TCP port that completes the handshake (the kernel's backlog) and never says a word: a status page
+    behind a proxy that hangs."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0), backlog=16)
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/api/v2/summary.json"
+
+    def __enter__(self) -> Blackhole:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.listener.close()
+
+
+class WhoisServer:
+    """RFC 3912 on 127.0.0.1: reads one query line, writes the answer for that name (or CNNIC's "No matching
+    record."), then closes the connection. The answer goes out in two parts with a pause between them, as
+    long answers do on real networks, so a client that stops at the first read is caught."""
+
+    def __init__(self, answers: dict[str, str]) -> None:
+        outer = self
+        self.queries: list[str] = []
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self) -> None:
+                query = self.rfile.readline().decode("idna").strip()
+                outer.queries.append(query)
+                body = answers.get(query.lower(), "No matching record.\r\n").encode()
+                half = len(body) // 2
+                self.wfile.write(body[:half])
+                self.wfile.flush()
+                time.sleep(0.15)
+                self.wfile.write(body[half:])
+
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.address = f"127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> WhoisServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def cnnic_whois(domain: str, statuses: list[str], registered: dt.datetime, expires: dt.datetime) -> str:
+    """An answer in whois.cnnic.cn's layout: ``Key: value`` lines, times in Beijing time without a zone,
+    the registrar and registrant in Chinese."""
+    lines = [
+        f"Domain Name: {domain}",
+        "ROID: 20150301s10001s73590281-cn",
+        *(f"Domain Status: {s}" for s in statuses),
+        "Registrant: 某某贸易有限公司",
+        "Registrant Contact Email: admin@163.com",
+        "Sponsoring Registrar: 阿里云计算有限公司（万网）",
+        "Name Server: dns9.hichina.com",
+        "Name Server: dns10.hichina.com",
+        f"Registration Time: {registered:%Y-%m-%d %H:%M:%S}",
+        f"Expiration Time: {expires:%Y-%m-%d %H:%M:%S}",
+        "DNSSEC: unsigned",
+    ]
+    return "\r\n".join(lines) + "\r\n"
 
 
 # --- scripted provider responders ---------------------------------------------------------------------

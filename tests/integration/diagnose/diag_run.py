@@ -11,7 +11,7 @@ from mailwarden.db.engine import Database
 from mailwarden.diagnose import Diagnosis, Request, diagnose
 from mailwarden.diagnose.evidence import Endpoint
 
-from diag_lab import DnsLab
+from lab.dns import DnsLab
 
 NS = "ns1.lab.test. 300 IN A 127.0.0.2\n"
 
@@ -37,6 +37,9 @@ def zones(imaps_port: int = 993) -> tuple[str, str]:
             "hold.test",
             "soon.test",
             "intercept.test",
+            "lapsed.cn",
+            "renewsoon.cn",
+            "held.cn",
         )
     )
     common += "nomx.test. 300 IN A 127.0.0.1\nnomx.test. 300 IN NS ns1.lab.test.\n"
@@ -46,6 +49,8 @@ def zones(imaps_port: int = 993) -> tuple[str, str]:
     common += full_zone("ali.test", "mx1.qiye.aliyun.com")
     common += full_zone("ne.test", "163mx01.mxmail.netease.com")
     common += full_zone("qqmail.test", "mx1.qq.com")
+    common += full_zone("exm.test", "mxbiz1.qq.com")
+    common += full_zone("zo.test", "mx.zoho.com")
     common += (
         full_zone("srv.test", "mail.srv.test")
         + f"_imaps._tcp.srv.test. 300 IN SRV 0 1 {imaps_port} localhost.\n"

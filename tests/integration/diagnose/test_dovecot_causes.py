@@ -21,6 +21,12 @@ def _user(dovecot: Dovecot, **kwargs: str) -> MailUser:
     return dovecot.add_user("".join(random.choices(string.ascii_lowercase, k=10)), **kwargs)
 
 
+def _special(dovecot: Dovecot, prefix: str) -> MailUser:
+    """A user the lab's Lua passdb treats specially (``expired-*``, ``tempfail-*``), named with letters only:
+    ``expired_user()`` adds hex digits, and a digit between letters is (rightly) a possible typo."""
+    return dovecot.add_user(prefix + "".join(random.choices(string.ascii_lowercase, k=8)))
+
+
 def _root(lab_dir: Path) -> Path:
     """Dovecot's auth process must reach its files: under the lab dir, not pytest's private tmp_path."""
     return lab_dir / f"diag-{secrets.token_hex(4)}"
@@ -174,3 +180,27 @@ async def test_a_plaintext_only_server(lab_dir: Path, lab_certs: LabCerts, lab_d
             "sales@example.test", settings_for(lab_dns), imap=imap(server.imap_port, "starttls")
         )
     assert codes(result)[0] == "tls.unavailable"
+
+
+async def test_an_expired_password(dovecot: Dovecot, lab_dns, ledger_db: Database) -> None:
+    """The right password, refused with RFC 5530 [EXPIRED] (the lab's Lua passdb)."""
+    user = _special(dovecot, "expired-")
+    result = await run(
+        user.address, settings_for(lab_dns), ledger_db, password=user.password, ca_file=dovecot.ca_file,
+        imap=imap(dovecot.imaps_port),
+    )  # fmt: skip
+    assert codes(result)[0] == "auth.password_expired", result.as_dict()
+    assert any("[EXPIRED]" in line for line in result.findings[0].evidence)
+
+
+async def test_a_temporary_authentication_failure_is_the_servers_fault(
+    dovecot: Dovecot, lab_dns, ledger_db: Database
+) -> None:
+    """[UNAVAILABLE]: the server could not check the password -- not the user's mistake."""
+    user = _special(dovecot, "tempfail-")
+    result = await run(
+        user.address, settings_for(lab_dns), ledger_db, password=user.password, ca_file=dovecot.ca_file,
+        imap=imap(dovecot.imaps_port),
+    )  # fmt: skip
+    assert codes(result)[0] == "provider.outage", result.as_dict()
+    assert "auth.wrong_password" not in codes(result)

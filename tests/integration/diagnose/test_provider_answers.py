@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from mailwarden.db.engine import Database
 
 from diag_lab import Responder, imap_script, smtp_script
@@ -102,3 +104,51 @@ async def test_the_gbk_encoded_authorisation_code_message(
     refusal = "NO 登录失败，请使用授权码登录。".encode("gbk")
     found = await _imap_case(lab_dns, ledger_db, lab_certs, "qqmail.test", imap_script(refusal))
     assert found[0] == "auth.app_password_required"
+
+
+async def test_qq_imap_asks_for_the_authorized_code(
+    lab_dns, ledger_db: Database, lab_certs: LabCerts
+) -> None:
+    """QQ's IMAP says "authorized code" (pandolia/qqbot#139), its SMTP "authorization code"."""
+    refusal = (
+        b"NO Please using authorized code to login. More information at "
+        b"http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=28&&no=1001256"
+    )
+    with Responder(lab_certs, IMAP_GREETING, imap_script(refusal)) as server:
+        result = await run(
+            "sales@qqmail.test", settings_for(lab_dns), ledger_db, password="secret-pw",
+            ca_file=lab_certs.ca_file, imap=imap(server.port),
+        )  # fmt: skip
+    top = result.findings[0]
+    assert (top.code, top.confidence) == ("auth.app_password_required", 0.97)
+
+
+@pytest.mark.parametrize(
+    ("domain", "refusal", "code"),
+    [
+        ("exm.test", b"535 Error: authentication failed, system busy", "auth.app_password_required"),
+        ("ali.test", b"526 Authentication failure[1]", "auth.account_locked"),
+        ("ali.test", b"535 UC_LOGIN_SOURCE_NOT_ALLOWED", "auth.protocol_disabled"),
+        ("ms.test", b"535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the "
+                    b"Tenant. Visit https://aka.ms/smtp_auth_disabled for more information. "
+                    b"[MN2PR05CA0004.namprd05.prod.outlook.com]", "auth.protocol_disabled"),
+        ("ne.test", b"535 Error: authentication failed", "auth.app_password_required"),
+    ],
+)  # fmt: skip
+async def test_documented_smtp_refusals(
+    lab_dns, ledger_db: Database, lab_certs: LabCerts, domain: str, refusal: bytes, code: str
+) -> None:
+    assert (await _smtp_case(lab_dns, ledger_db, lab_certs, domain, refusal))[0] == code
+
+
+async def test_zoho_invalid_credentials_is_a_wrong_password(
+    lab_dns, ledger_db: Database, lab_certs: LabCerts
+) -> None:
+    found = await _imap_case(
+        lab_dns,
+        ledger_db,
+        lab_certs,
+        "zo.test",
+        imap_script(b"NO [AUTHENTICATIONFAILED] Invalid credentials(Failure)"),
+    )
+    assert found[0] == "auth.wrong_password" and "auth.app_password_required" in found

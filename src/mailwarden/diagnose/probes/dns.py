@@ -27,7 +27,14 @@ __all__ = ["SRV_NAMES", "Resolver", "domain_exists", "make_resolver", "probe_dns
 
 log = logging.getLogger(__name__)
 
-SRV_NAMES = ("_imaps._tcp", "_imap._tcp", "_submissions._tcp", "_submission._tcp", "_pop3s._tcp")
+SRV_NAMES = (
+    "_imaps._tcp",
+    "_imap._tcp",
+    "_submissions._tcp",
+    "_submission._tcp",
+    "_pop3s._tcp",
+    "_pop3._tcp",
+)
 AUTOCONFIG_NAMES = ("autoconfig", "autodiscover")
 Resolver = dns.asyncresolver.Resolver
 

@@ -17,6 +17,7 @@ def _describe(issue: AddressIssue) -> str:
 
 def _login_refused(evidence: Evidence) -> bool:
     results = [r.login for r in evidence.imap] + [r.login for r in evidence.smtp]
+    results += [r.login for r in evidence.pop3]
     return any(login is not None and login.state == "refused" for login in results)
 
 

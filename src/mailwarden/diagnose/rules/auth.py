@@ -1,9 +1,9 @@
 """The login and what is behind it: refusals read through the provider's documented texts, RFC 5530 codes
-and RFC 3463 enhanced status codes; EXAMINE; quota."""
+(IMAP), RFC 2449/3206 response codes (POP3) and RFC 3463 enhanced status codes (SMTP); EXAMINE; quota."""
 
 from __future__ import annotations
 
-from mailwarden.diagnose.evidence import Evidence, ImapResult, LoginOutcome, SmtpResult
+from mailwarden.diagnose.evidence import Evidence, ImapResult, LoginOutcome, Pop3Result, SmtpResult
 from mailwarden.diagnose.findings import Finding
 from mailwarden.diagnose.providers import Catalogue
 
@@ -20,6 +20,12 @@ _IMAP_CODES = {
     "INUSE": ("provider.throttled", 0.6),
     "THROTTLED": ("provider.throttled", 0.9),
     "OVERQUOTA": ("quota.full", 0.9),
+}
+#: RFC 2449 / 3206 POP3 response codes that say more than "refused" ([AUTH] is the plain refusal)
+_POP3_CODES = {
+    "LOGIN-DELAY": ("provider.throttled", 0.85),
+    "IN-USE": ("provider.throttled", 0.6),
+    "SYS/TEMP": ("provider.outage", 0.5),
 }
 #: RFC 3463 / 4954 enhanced codes of a refused AUTH
 _SMTP_CODES = {
@@ -40,12 +46,14 @@ def classify(answer: str, code: str, evidence: Evidence, catalogue: Catalogue) -
         return known.code, known.confidence
     if code in _IMAP_CODES:
         return _IMAP_CODES[code]
+    if code in _POP3_CODES:
+        return _POP3_CODES[code]
     for known in catalogue.generic:
         if known.matches(answer):
             return known.code, known.confidence
     if code in _SMTP_CODES:
         return _SMTP_CODES[code]
-    return "auth.wrong_password", 0.8 if code == "AUTHENTICATIONFAILED" else 0.5
+    return "auth.wrong_password", 0.8 if code in ("AUTHENTICATIONFAILED", "AUTH") else 0.5
 
 
 def _findings_for(
@@ -136,10 +144,18 @@ def _smtp(result: SmtpResult, evidence: Evidence, catalogue: Catalogue) -> list[
     return _findings_for("smtp", result.login, evidence, catalogue)
 
 
+def _pop3(result: Pop3Result, evidence: Evidence, catalogue: Catalogue) -> list[Finding]:
+    if result.login is None:
+        return []
+    return _findings_for("pop3", result.login, evidence, catalogue)
+
+
 def rules(evidence: Evidence, catalogue: Catalogue) -> list[Finding]:
     findings: list[Finding] = []
     for imap in evidence.imap:
         findings += _imap(imap, evidence, catalogue)
     for smtp in evidence.smtp:
         findings += _smtp(smtp, evidence, catalogue)
+    for pop3 in evidence.pop3:
+        findings += _pop3(pop3, evidence, catalogue)
     return findings
