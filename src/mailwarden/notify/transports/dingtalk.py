@@ -13,10 +13,11 @@ minutes. DingTalk shows an @ as a mention only when the text contains ``@<mobile
 besides the ``at`` list.
 
 Answers, and where they were checked (issue 7 review; the stand-in in tests answers the same):
-- 310000 is every signature refusal: "sign not match, more: [...]", since 2022 "description:机器人发送签名不匹配
-  ;solution:..." (qd-today/qd#510, megaease/easeprobe#202), and a timestamp more than an hour off, "invalid
-  timestamp, more: [...]" (jenkinsci/dingtalk-plugin#116, leitingting08/ding-bot-sdk#3; CatchZeng/dingtalk#2:
-  milliseconds, within one hour). Keyword and IP-whitelist refusals share the code.
+- 310000 is every signature refusal: "sign not match, more: [...]", since 2022
+  "description:机器人发送签名不匹配;solution:..." (qd-today/qd#510, megaease/easeprobe#202), and a timestamp
+  more than an hour off, "invalid timestamp, more: [...]" (jenkinsci/dingtalk-plugin#116,
+  leitingting08/ding-bot-sdk#3; CatchZeng/dingtalk#2: milliseconds, within one hour). Keyword and
+  IP-whitelist refusals share the code.
 - 130101 and the ten-minute block: blog.csdn.net/jialiuyang/article/details/118615052 and
   juejin.cn/post/7129698690297495583, both quoting DingTalk's custom-robot guide.
 """
