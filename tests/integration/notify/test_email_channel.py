@@ -256,6 +256,24 @@ async def test_a_recipient_the_server_refuses_disables_the_channel_with_its_repl
     assert await _states(db) == Counter({"ready": 1})
 
 
+async def test_a_server_without_starttls_disables_the_channel_rather_than_send_in_plaintext(
+    db: Database, postfix: Any, dovecot: Any
+) -> None:
+    box = new_box()
+    sales, team = dovecot.add_user(), dovecot.add_user()
+    await _mailbox(db, box, sales, postfix, dovecot, port=postfix.plain_auth_port)  # offers no STARTTLS
+    await _channel(db, box, team.address)
+    await service.enqueue(db, _alert(1))
+
+    await _deliver(db, box, 1, 60)
+
+    [channel] = await service.list_channels(db)
+    assert not channel.enabled
+    assert channel.last_error is not None and "STARTTLS" in channel.last_error
+    assert len(await _attempts(db)) == 1
+    assert await _states(db) == Counter({"ready": 1})
+
+
 async def test_a_message_refused_at_data_fails_that_alert_and_the_channel_goes_on(
     db: Database, postfix: Any, dovecot: Any
 ) -> None:

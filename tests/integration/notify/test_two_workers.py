@@ -21,7 +21,7 @@ from mailwarden.core import clock
 from mailwarden.db.engine import Database
 from mailwarden.db.migrate import upgrade
 from mailwarden.notify import service
-from mailwarden.notify.models import Attempt, OutboxItem
+from mailwarden.notify.models import Attempt, Channel, OutboxItem
 
 from chat_standins import StandIn
 from notify_env import Driver, add_channel, inquiry, new_box
@@ -129,10 +129,15 @@ def workers(tmp_path: Path, pg: str) -> Iterator[Workers]:
         proc.communicate(timeout=30)
 
 
-async def _holder(url: str) -> int:
-    """The process id of the worker holding the alert the receiver is holding (worker names hold the pid)."""
+async def _holder(url: str, channel: str) -> int:
+    """The process id of the worker whose request to ``channel`` is open (worker names hold the pid)."""
     async with Database(url) as db, db.session() as session:
-        [name] = (await session.scalars(select(Attempt.worker).where(Attempt.outcome.is_(None)))).all()
+        query = (
+            select(Attempt.worker)
+            .join(Channel, Channel.id == Attempt.channel_id)
+            .where(Channel.name == channel, Attempt.outcome.is_(None))
+        )
+        [name] = (await session.scalars(query)).all()  # a channel has one request in flight, at most
     return int(name.split(":")[1])
 
 
@@ -162,7 +167,7 @@ def test_kill_9_of_one_of_two_workers_mid_delivery_leaves_no_duplicate(
     asyncio.run(queue())
     first, second = workers.start(), workers.start()
     assert slack.holding.wait(60), "no worker reached the 7th alert"
-    victim = asyncio.run(_holder(pg))
+    victim = asyncio.run(_holder(pg, "s"))
     assert victim in (first.pid, second.pid)
     survivor = second if victim == first.pid else first
     os.kill(victim, signal.SIGKILL)

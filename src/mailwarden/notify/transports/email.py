@@ -122,6 +122,7 @@ class Email(Transport):
             # the server cannot be used as set up (no STARTTLS, no usable AUTH, no SMTPUTF8): every alert
             # would fail the same way, so the channel stops and says why
             raise DeliveryError(
+                "notify.smtp_refused",
                 host=exc.host,
                 port=exc.port,
                 permanent=True,
