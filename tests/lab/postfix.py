@@ -144,6 +144,10 @@ class Postfix:
             SMTPS_PORT=self.smtps_port,
             PLAIN_AUTH_PORT=self.plain_auth_port,
         )
+        (self.config_dir / "header_checks").write_text(
+            "/^Subject:.*\\[lab-reject-data\\]/ REJECT 5.7.1 lab content filter: message refused\n"
+            "/^Subject:.*\\[lab-defer-data\\]/ REJECT 4.7.1 lab content filter: try again later\n"
+        )
         cooled = time.time() - 60  # Postfix re-reads a "hot" file (mtime < 2 s ago) until it cools
         for name in ("main.cf", "master.cf"):
             path = self.config_dir / name

@@ -56,7 +56,10 @@ def add(
     ] = False,
     allow_private: Annotated[
         bool,
-        typer.Option("--allow-private", help="May reach private/loopback addresses. 允许内网地址。"),
+        typer.Option(
+            "--allow-private",
+            help="May reach private addresses (if [notify] allow_private_targets). 允许内网地址。",
+        ),
     ] = False,
     mailbox: Annotated[
         str | None, typer.Option("--mailbox", help="E-mail: the mailbox that sends. 发信邮箱。")
@@ -95,15 +98,16 @@ def add(
         alert_kinds=only or None,
         options={"mailbox": mailbox} if mailbox else {},
     )
+    private_targets = run.settings.notify.allow_private_targets
     try:
-        spec.validate()
+        spec.validate(private_targets=private_targets)
     except InputError as exc:
         run.fail(exc)
     box = run.secret_box()
 
     async def go() -> Channel:
         async with run.database() as db:
-            return await service.add_channel(db, box, spec)
+            return await service.add_channel(db, box, spec, private_targets=private_targets)
 
     channel = run_async(go)
     run.say(run.t("notify.channel_added", name=name, kind=channel.kind, url=channel.url_shown), style="green")
@@ -195,7 +199,9 @@ def check(
     mention: Annotated[
         list[str] | None, typer.Option("--mention", help="An agent to @mention (repeatable). 要 @ 的成员。")
     ] = None,
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds. 超时秒数。")] = 10.0,
+    timeout: Annotated[
+        float | None, typer.Option("--timeout", help="Seconds (default: [notify] timeout). 超时秒数。")
+    ] = None,
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
     lang: LangOpt = None,
@@ -214,9 +220,12 @@ def check(
                 {"channel": name, "sender": worker_name().rsplit(":", 1)[0]},
                 mentions=people,
             )
-            http = HTTP(timeout=timeout)
+            http = HTTP(timeout=timeout or run.settings.notify.timeout)
             try:
-                transport = TRANSPORTS[channel.kind](service.target(channel, box), Context(http, db, box))
+                target = service.target(
+                    channel, box, private_targets=run.settings.notify.allow_private_targets
+                )
+                transport = TRANSPORTS[channel.kind](target, Context(http, db, box))
                 return await transport.send(render(alert, channel.language))
             finally:
                 await http.aclose()
@@ -237,21 +246,40 @@ def check(
 @app.command("worker")
 def worker(
     once: Annotated[bool, typer.Option("--once", help="Deliver what is due, then stop. 发完即停。")] = False,
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds per request. 每次请求超时。")] = 10.0,
+    timeout: Annotated[
+        float | None,
+        typer.Option("--timeout", help="Seconds per request (default: [notify] timeout). 每次请求超时。"),
+    ] = None,
     hold: Annotated[
-        float, typer.Option("--hold", help="Seconds a claim lasts (more than --timeout). 认领时长。")
-    ] = 60.0,
-    poll: Annotated[float, typer.Option("--poll", help="Seconds between polls. 轮询间隔。")] = 1.0,
+        float | None,
+        typer.Option("--hold", help="Seconds a claim lasts, more than --timeout ([notify] hold). 认领时长。"),
+    ] = None,
+    poll: Annotated[
+        float | None, typer.Option("--poll", help="Seconds between polls ([notify] poll). 轮询间隔。")
+    ] = None,
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
     lang: LangOpt = None,
 ) -> None:
     """Deliver queued alerts until SIGTERM. 持续发送排队的通知，直到收到 SIGTERM。"""
     run = Run(config, as_json, lang)
-    if hold <= timeout:
-        run.fail(InputError(detail="--hold must be longer than --timeout, or a slow request loses its claim"))
+    settings = run.settings.notify
+    seconds = settings.timeout if timeout is None else timeout
+    held = settings.hold if hold is None else hold
+    pause = settings.poll if poll is None else poll
+    if seconds <= 0 or pause <= 0 or held <= seconds:
+        run.fail(
+            InputError(
+                detail="--hold must be longer than --timeout (or a slow request loses its claim); "
+                "--timeout and --poll must be positive"
+            )
+        )
     box = run.secret_box()
-    options = WorkerOptions(hold=timedelta(seconds=hold), poll=poll)
+    options = WorkerOptions(
+        hold=timedelta(seconds=held),
+        poll=pause,
+        allow_private_targets=settings.allow_private_targets,
+    )
 
     def on_event(event: Event) -> None:
         run.event(
@@ -275,7 +303,7 @@ def worker(
 
     async def go() -> None:
         async with run.database() as db:
-            http = HTTP(timeout=timeout)
+            http = HTTP(timeout=seconds)
             deliverer = Worker(db, box, http, options, on_event=on_event)
             try:
                 if once:

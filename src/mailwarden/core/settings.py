@@ -15,7 +15,15 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from mailwarden.core import i18n
 from mailwarden.core.errors import ConfigError
@@ -27,6 +35,7 @@ __all__ = [
     "ArchiveSettings",
     "DiagnoseSettings",
     "LogSettings",
+    "NotifySettings",
     "Settings",
     "load_settings",
 ]
@@ -88,6 +97,28 @@ class DiagnoseSettings(BaseModel):
     login_window_minutes: int = Field(default=30, ge=1)
 
 
+class NotifySettings(BaseModel):
+    """Alert delivery (``mailwarden notify``): the worker's timing, and what user-given URLs may reach."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: seconds between polls of the outbox when there is nothing to do
+    poll: float = Field(default=1.0, gt=0)
+    #: seconds a worker's claim on an alert lasts; longer than ``timeout``, or a slow request loses it
+    hold: float = Field(default=60.0, gt=0)
+    #: seconds for one request to a chat service (or one SMTP step of an e-mail alert)
+    timeout: float = Field(default=10.0, gt=0)
+    #: the administrator's switch over ``notify channel add --allow-private``: while false, no channel may
+    #: reach a private, loopback or link-local address, whatever it was added with (SSRF into the intranet)
+    allow_private_targets: bool = False
+
+    @model_validator(mode="after")
+    def _hold_outlasts_a_request(self) -> NotifySettings:
+        if self.hold <= self.timeout:
+            raise ValueError("hold must be longer than timeout, or a slow request loses its claim")
+        return self
+
+
 class Settings(BaseModel):
     """Everything configurable. Field docs are the configuration reference (docs/configuration.md)."""
 
@@ -107,6 +138,7 @@ class Settings(BaseModel):
     log: LogSettings = LogSettings()
     archive: ArchiveSettings = ArchiveSettings()
     diagnose: DiagnoseSettings = DiagnoseSettings()
+    notify: NotifySettings = NotifySettings()
     #: the file these settings came from, if any (not a setting)
     source: Path | None = Field(default=None, exclude=True)
 

@@ -190,7 +190,8 @@ def render(alert: Alert, lang: str) -> Rendered:
         if name in params:
             params[name] = _show_time(params[name], zone)
     base = f"notify.alert.{alert.kind}"
-    title = i18n.t(f"{base}.title", lang, **params)
+    # one line, whatever a customer's subject held: a CR/LF would end an e-mail header (and stop the worker)
+    title = " ".join(i18n.t(f"{base}.title", lang, **params).split())
     lines = _lines(f"{base}.body", lang, params)
     return Rendered(
         key=alert.key,

@@ -54,15 +54,21 @@ class ChannelSpec:
     alert_kinds: Sequence[str] | None = None
     options: dict[str, Any] = field(default_factory=dict)
 
-    def validate(self) -> None:
+    def validate(self, *, private_targets: bool = False) -> None:
+        """Check the spec; ``private_targets`` is the administrator's ``[notify] allow_private_targets``,
+        without which ``allow_private`` is refused rather than stored to no effect."""
         if not _NAME.match(self.name):
             raise InputError(detail=f"channel name {self.name!r}: letters, digits and . _ @ + - only")
         transport = transport_for(self.kind)
-        check_url(self.url, allow_private=self.allow_private, schemes=transport.schemes)
+        if self.allow_private and not private_targets:
+            raise InputError("notify.private_not_permitted")
         if self.kind == "email":
+            # a mailto: URL has no host to guard: mail goes through the named mailbox's own server
             recipients(self.url)
             if not self.options.get("mailbox"):
                 raise InputError("notify.email_needs_mailbox", name=self.name)
+        else:
+            check_url(self.url, allow_private=self.allow_private, schemes=transport.schemes)
         if self.secret is not None and not self.secret:
             raise InputError(detail="the secret is empty")
         if self.rate_per_minute is not None and self.rate_per_minute < 1:
@@ -72,8 +78,11 @@ class ChannelSpec:
                 raise InputError("notify.unknown_alert_kind", kind=kind, kinds=", ".join(ALERT_KINDS))
 
 
-async def add_channel(db: Database, box: SecretBox, spec: ChannelSpec) -> Channel:
-    spec.validate()
+async def add_channel(
+    db: Database, box: SecretBox, spec: ChannelSpec, *, private_targets: bool = False
+) -> Channel:
+    """Store a channel. ``private_targets``: the administrator's switch (see :meth:`ChannelSpec.validate`)."""
+    spec.validate(private_targets=private_targets)
     channel = Channel(
         uid=uuid.uuid4().hex,  # the ciphertexts' associated data: it must exist before encrypting
         name=spec.name,
@@ -131,8 +140,10 @@ async def set_enabled(db: Database, name: str, enabled: bool) -> Channel:
     return channel
 
 
-def target(channel: Channel, box: SecretBox) -> Target:
-    """The channel with its URL and secret decrypted, for a transport."""
+def target(channel: Channel, box: SecretBox, *, private_targets: bool = False) -> Target:
+    """The channel with its URL and secret decrypted, for a transport. The channel reaches private
+    addresses only while the administrator's switch (``private_targets``) is on as well: turning it off
+    takes effect at the next request, for channels added before."""
     url = box.decrypt(channel.url_secret, context=channel.context("url")).reveal()
     secret = (
         box.decrypt(channel.secret_cipher, context=channel.context("secret"))
@@ -144,7 +155,7 @@ def target(channel: Channel, box: SecretBox) -> Target:
         kind=channel.kind,
         url=url,
         secret=secret,
-        allow_private=channel.allow_private,
+        allow_private=channel.allow_private and private_targets,
         options=dict(channel.options or {}),
     )
 

@@ -59,6 +59,8 @@ class WorkerOptions:
     digest_max: int = 50
     #: pause between polls when there is nothing to do, in seconds
     poll: float = 1.0
+    #: the administrator's ``[notify] allow_private_targets``: without it no channel reaches private addresses
+    allow_private_targets: bool = False
 
 
 @dataclass(frozen=True)
@@ -192,7 +194,8 @@ class Worker:
             session.add(attempt)
         keys = tuple(r.alert_key for r in rows)
         try:
-            transport = transport_cls(service.target(channel, self.box), self.context)
+            target = service.target(channel, self.box, private_targets=self.options.allow_private_targets)
+            transport = transport_cls(target, self.context)
             answer = await transport.send(message)
         except DeliveryError as exc:
             await self._failed(channel, transport_cls, rows, attempt, exc)

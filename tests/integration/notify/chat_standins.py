@@ -60,6 +60,9 @@ class StandIn:
         self.requests = 0
         self.problems: list[str] = []  # stricter-than-vendor findings
         self.starts: list[Any] = []  # clock.now() of every accepted request, for rate checks
+        #: a documented vendor answer to give the next request instead of checking it (answers that a
+        #: correct payload cannot provoke: a robot switched off, a vendor's own parameter error)
+        self.next_answer: Reply | None = None
         self._held = threading.Event()
         self.holding = threading.Event()
         self._lock = threading.Lock()
@@ -112,6 +115,11 @@ class StandIn:
             self.requests += 1
         if self.mode == "error":
             return 500, "Internal Server Error", "text/plain"
+        with self._lock:
+            forced, self.next_answer = self.next_answer, None
+        if forced is not None:
+            self.refusals.append((forced[0], forced[1]))
+            return forced
         parts = urlsplit(path)
         try:
             payload = json.loads(body)
@@ -176,6 +184,8 @@ class FeishuStandIn(StandIn):
             if not ts.isdigit() or not fresh(int(ts), 3600) or sign != expected:
                 msg = "sign match fail or timestamp is not within one hour from current time"
                 return _json(200, {"code": 19021, "data": {}, "msg": msg}), None
+        if not payload.get("msg_type"):  # cliii-one/FnDepot#22: the answer to a body without msg_type
+            return _json(200, {"code": 19002, "data": {}, "msg": "params error, msg_type need"}), None
         if payload.get("msg_type") != "interactive" or not isinstance(payload.get("card"), dict):
             return _json(200, {"code": 9499, "data": {}, "msg": "Bad Request"}), None
         card = payload["card"]
@@ -210,7 +220,9 @@ class DingTalkStandIn(StandIn):
             sign = (query.get("sign") or [""])[0]  # parse_qs decoded it once, as DingTalk does
             mac = hmac.new(self.secret.encode(), f"{ts}\n{self.secret}".encode(), hashlib.sha256)
             if not ts.isdigit() or not fresh(int(ts) / 1000, 3600):
-                return _json(200, {"errcode": 310000, "errmsg": "invalid timestamp"}), None
+                # the wording seen in jenkinsci/dingtalk-plugin#116 and leitingting08/ding-bot-sdk#3
+                more = "more: [https://ding-doc.dingtalk.com/doc#/serverapi2/qf2nxq]"
+                return _json(200, {"errcode": 310000, "errmsg": f"invalid timestamp, {more}"}), None
             if sign != base64.b64encode(mac.digest()).decode():
                 return _json(
                     200,

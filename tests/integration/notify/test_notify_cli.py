@@ -31,7 +31,13 @@ class Mailwarden:
         self.root = root
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("MAILWARDEN_")}
         self.env.update(
-            {"MAILWARDEN_CONFIG": str(root / "mailwarden.toml"), "LANG": "C.UTF-8", "COLUMNS": "200"}
+            {
+                "MAILWARDEN_CONFIG": str(root / "mailwarden.toml"),
+                "LANG": "C.UTF-8",
+                "COLUMNS": "200",
+                # the stand-ins are on loopback: the administrator's switch is on unless a test turns it off
+                "MAILWARDEN_NOTIFY__ALLOW_PRIVATE_TARGETS": "true",
+            }
         )
 
     def argv(self, *args: str) -> list[str]:
@@ -166,6 +172,57 @@ def test_a_private_address_needs_allow_private(mw: Mailwarden) -> None:
     done = mw("notify", "channel", "add", "x", "--kind", "slack", "--url", "http://10.1.2.3/services/x")
     assert done.returncode == 2
     assert "--allow-private" in done.stderr
+
+
+def test_allow_private_is_refused_unless_the_administrator_allows_private_targets(
+    mw: Mailwarden, stand_in: StartStandIn
+) -> None:
+    slack = stand_in("slack")
+    mw.env["MAILWARDEN_NOTIFY__ALLOW_PRIVATE_TARGETS"] = "false"
+    url = slack.url  # type: ignore[attr-defined]
+
+    done = mw("notify", "channel", "add", "s", "--kind", "slack", "--url", url, "--allow-private")
+
+    assert done.returncode == 2
+    assert "allow_private_targets" in done.stderr
+    assert "s" not in {
+        c["name"] for c in json.loads(mw("notify", "channel", "list", "--json").stdout)["channels"]
+    }
+
+
+def test_turning_the_switch_off_stops_channels_added_while_it_was_on(
+    mw: Mailwarden, stand_in: StartStandIn
+) -> None:
+    """GIVEN a channel to a loopback receiver, added while [notify] allow_private_targets was true
+    WHEN the administrator sets it to false in mailwarden.toml THEN nothing reaches the receiver any more:
+    `notify test` exits 1, and the worker disables the channel (its queue kept) instead of posting."""
+    slack = stand_in("slack")
+    url = slack.url  # type: ignore[attr-defined]
+    assert (
+        mw("notify", "channel", "add", "s", "--kind", "slack", "--url", url, "--allow-private").returncode
+        == 0
+    )
+    del mw.env["MAILWARDEN_NOTIFY__ALLOW_PRIVATE_TARGETS"]
+    (mw.root / "mailwarden.toml").write_text(
+        (mw.root / "mailwarden.toml").read_text() + "\n[notify]\nallow_private_targets = false\n"
+    )
+
+    tested = mw("notify", "test", "s", "--json")
+
+    assert tested.returncode == 1
+    assert "127.0.0.1" in json.loads(tested.stdout)["error"]["message"]
+
+    async def queue() -> None:
+        async with Database(mw.db_url) as db:
+            await service.enqueue(db, inquiry(1))
+
+    asyncio.run(queue())
+    worked = mw("notify", "worker", "--once")
+    assert worked.returncode == 0, worked.stderr
+    assert slack.requests == 0
+    [channel] = json.loads(mw("notify", "channel", "list", "--json").stdout)["channels"]
+    assert channel["enabled"] is False and "127.0.0.1" in channel["last_error"]
+    assert asyncio.run(_states(mw.db_url)) == Counter({"ready": 1})
 
 
 async def _states(url: str) -> Counter[str]:

@@ -2,9 +2,11 @@
 and the vendor's documented refusals read as what they mean (a wrong signature disables the channel)."""
 
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 
 import pytest
 
+from mailwarden.core import clock
 from mailwarden.core.secrets import SecretValue
 from mailwarden.notify.alerts import Person, render
 from mailwarden.notify.errors import DeliveryError
@@ -118,3 +120,55 @@ async def test_someone_without_an_identity_is_named_but_not_mentioned(
     [got] = server.received
     assert got.mentions == []
     assert "@Zhang" in got.text
+
+
+async def test_dingtalk_past_20_a_minute_waits_the_ten_minutes_the_robot_is_blocked(
+    stand_in: StartStandIn, http: HTTP
+) -> None:
+    server = stand_in("dingtalk", secret="SECrobot")
+    transport = TRANSPORTS["dingtalk"](_target("dingtalk", server.url, "SECrobot"), Context(http))  # type: ignore[attr-defined]
+    with clock.frozen(datetime(2026, 3, 2, 9, 0, tzinfo=UTC)):
+        for n in range(20):
+            await transport.send(render(inquiry(n), "en"))
+        with pytest.raises(DeliveryError) as caught:
+            await transport.send(render(inquiry(20), "en"))
+
+    assert "130101" in caught.value.answer
+    assert not caught.value.permanent
+    assert caught.value.retry_after == 600.0
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "body", "disables", "permanent"),
+    [
+        # a payload Feishu cannot use is refused, not the bot (cliii-one/FnDepot#22)
+        ("feishu", 200, '{"code":19002,"data":{},"msg":"params error, msg_type need"}', False, True),
+        ("feishu", 200, '{"code":19024,"data":{},"msg":"Key Words Not Found"}', True, True),
+        ("feishu", 200, '{"code":11232,"data":{},"msg":"frequency limited psm"}', False, False),
+        ("dingtalk", 200, '{"errcode":400102,"errmsg":"robot disabled"}', True, True),
+        ("wecom", 200, '{"errcode":93004,"errmsg":"robot disabled"}', True, True),
+        ("wecom", 200, '{"errcode":45009,"errmsg":"api freq out of limit"}', False, False),
+        ("wecom", 200, '{"errcode":-1,"errmsg":"system busy"}', False, False),
+        ("slack", 429, "rate_limited", False, False),
+        ("slack", 400, "invalid_payload", False, True),
+        ("teams", 502, "Bad Gateway", False, False),
+    ],
+)
+async def test_each_vendor_answer_is_read_as_what_it_condemns(
+    kind: str,
+    status: int,
+    body: str,
+    disables: bool,
+    permanent: bool,
+    stand_in: StartStandIn,
+    http: HTTP,
+) -> None:
+    server = stand_in(kind)
+    server.next_answer = (status, body, "application/json" if body.startswith("{") else "text/plain")
+    transport = TRANSPORTS[kind](_target(kind, server.url, None), Context(http))  # type: ignore[attr-defined]
+
+    with pytest.raises(DeliveryError) as caught:
+        await transport.send(render(inquiry(1), "en"))
+
+    assert (caught.value.disables_channel, caught.value.permanent) == (disables, permanent)
+    assert caught.value.answer == body

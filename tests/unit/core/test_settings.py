@@ -74,3 +74,34 @@ def test_bad_files_say_where_and_what(tmp_path: Path, text: str, needle: str) ->
     cfg.write_text(text)
     with pytest.raises(ConfigError, match=needle.replace(".", r"\.")):
         load_settings(cfg, environ={})
+
+
+def test_the_notify_section_comes_from_the_file_and_the_environment(tmp_path: Path) -> None:
+    cfg = tmp_path / "mailwarden.toml"
+    cfg.write_text("[notify]\npoll = 0.5\nhold = 30\ntimeout = 5\n")
+    env = {"MAILWARDEN_NOTIFY__ALLOW_PRIVATE_TARGETS": "true", "MAILWARDEN_NOTIFY__TIMEOUT": "7"}
+    settings = load_settings(cfg, environ=env)
+    assert (settings.notify.poll, settings.notify.hold, settings.notify.timeout) == (0.5, 30.0, 7.0)
+    assert settings.notify.allow_private_targets is True
+
+
+def test_private_targets_are_off_unless_the_administrator_turns_them_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert load_settings(environ={}).notify.allow_private_targets is False
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("[notify]\nhold = 5\ntimeout = 10\n", "hold must be longer than timeout"),
+        ("[notify]\npoll = 0\n", "notify.poll"),
+        ("[notify]\nallow_private = true\n", "notify.allow_private: Extra inputs"),
+    ],
+)
+def test_a_bad_notify_section_says_what_is_wrong(tmp_path: Path, text: str, needle: str) -> None:
+    cfg = tmp_path / "mailwarden.toml"
+    cfg.write_text(text)
+    with pytest.raises(ConfigError, match=needle.replace(".", r"\.")):
+        load_settings(cfg, environ={})

@@ -8,8 +8,11 @@ from mailwarden.core.errors import InputError
 from mailwarden.notify.alerts import Alert, Person, digest, render
 from mailwarden.notify.guard import check_url, is_public, redact_url
 from mailwarden.notify.pacing import backoff, budget, next_slot
+from mailwarden.notify.transports.base import Context, Target
 from mailwarden.notify.transports.dingtalk import dingtalk_sign, is_mobile
+from mailwarden.notify.transports.email import Email
 from mailwarden.notify.transports.feishu import feishu_sign
+from mailwarden.notify.transports.http import HTTP
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -108,3 +111,14 @@ def test_the_signatures_follow_the_vendors_published_examples() -> None:
 def test_a_mobile_number_is_told_from_a_user_id() -> None:
     assert is_mobile("13800138000") and is_mobile("+86-13800138000")
     assert not is_mobile("manager4711") and not is_mobile("ou_abc")
+
+
+def test_a_subject_with_line_breaks_becomes_a_one_line_title_and_a_valid_mail() -> None:
+    """A decoded subject may hold CR/LF (an encoded-word can carry them): as an e-mail header that would be
+    a header injection, and EmailMessage refuses it with an exception that stops the worker."""
+    alert = Alert("inquiry.new", "k", {"subject": "Offer\r\nBcc: all@example.com", "customer": "A"})
+    rendered = render(alert, "en")
+    assert rendered.title == "New inquiry: Offer Bcc: all@example.com"
+    target = Target("m", "email", "mailto:team@example.com", options={"mailbox": "sales"})
+    mail = Email(target, Context(HTTP())).message(rendered, "sales@example.com")
+    assert mail["Subject"] == rendered.title and mail["Bcc"] is None

@@ -6,9 +6,20 @@ refuses a timestamp more than an hour off. The URL encoding must happen exactly 
 ``+``, ``/`` and ``=``; left raw, ``+`` arrives as a space; encoded twice, ``%2B`` arrives as ``%2B``. We
 hand the raw value to httpx's query builder, which encodes it once.
 
-A robot takes 20 messages a minute; past that it answers errcode 130101 "send too fast" and drops the
-message, so the worker paces each DingTalk channel itself. DingTalk shows an @ as a mention only when the
-text contains ``@<mobile>`` or ``@<userId>`` besides the ``at`` list.
+A robot takes 20 messages a minute; past that it answers errcode 130101 "send too fast, exceed 20 times
+per minute", drops the message and refuses the robot for ten minutes, so the worker paces each DingTalk
+channel itself and, should it meet 130101 anyway (another sender on the same robot), waits those ten
+minutes. DingTalk shows an @ as a mention only when the text contains ``@<mobile>`` or ``@<userId>``
+besides the ``at`` list.
+
+Answers, and where they were checked (issue 7 review; the stand-in in tests answers the same):
+- 310000 is every signature refusal: "sign not match, more: [...]", since 2022
+  "description:机器人发送签名不匹配;solution:..." (qd-today/qd#510, megaease/easeprobe#202), and a timestamp
+  more than an hour off, "invalid timestamp, more: [...]" (jenkinsci/dingtalk-plugin#116,
+  leitingting08/ding-bot-sdk#3; CatchZeng/dingtalk#2: milliseconds, within one hour). Keyword and
+  IP-whitelist refusals share the code.
+- 130101 and the ten-minute block: blog.csdn.net/jialiuyang/article/details/118615052 and
+  juejin.cn/post/7129698690297495583, both quoting DingTalk's custom-robot guide.
 """
 
 from __future__ import annotations
@@ -28,12 +39,18 @@ from mailwarden.notify.transports.base import Transport
 __all__ = ["DingTalk", "dingtalk_sign", "is_mobile"]
 
 _CHANNEL_CODES = {
-    300001,  # token is not exist: the robot was removed or the URL is wrong
-    310000,  # sign not match / keywords not in content / ip not in whitelist
-    400101,  # the robot is disabled
-    400102,  # the robot is disabled
+    300001,  # "token is not exist": the robot was removed or the URL is wrong
+    310000,  # sign not match / invalid timestamp / keywords not in content / ip not in whitelist
+    # 400101 and 400102 (the robot switched off or taken down) were NOT found in any public source we could
+    # check (issue 7 review). They stay here because a wrong guess in this direction costs an operator one
+    # `notify channel enable` (the queue is kept), while reading a dead robot as a per-message refusal would
+    # fail every alert one by one.
+    400101,
+    400102,
 }
 _RATE_CODES = {130101, 410100}  # send too fast, exceed 20 times per minute
+#: DingTalk blocks a robot for ten minutes after it exceeded its rate (see the module docstring)
+RATE_BLOCK_SECONDS = 600.0
 
 
 def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
@@ -94,6 +111,8 @@ class DingTalk(Transport):
             return answer.text
         if code in _CHANNEL_CODES:
             raise answer.refused(permanent=True, scope="channel")
-        if code in _RATE_CODES or answer.status == 429 or answer.status >= 500:
+        if code in _RATE_CODES:
+            raise answer.refused(permanent=False, retry_after=answer.retry_after() or RATE_BLOCK_SECONDS)
+        if answer.status == 429 or answer.status >= 500:
             raise answer.refused(permanent=False, retry_after=answer.retry_after() or 60.0)
         raise answer.refused(permanent=True)

@@ -3,8 +3,16 @@
 
 A mentioned person is put on Cc with their own address, which is what an @mention means in mail. The
 Message-ID is derived from the alert, so a mail client shows a repeat as the same message.
-SMTP refusals of the login, the sender or the recipients are the channel's configuration, so they disable
-the channel; a temporary refusal (4xx) or a network failure is tried again later.
+
+What a refusal condemns follows the SMTP stage it came in: a permanent (5xx) refusal of the session, the
+login, the sender or every recipient is the channel's configuration (every alert would fail alike), so the
+channel is disabled and shows the server's reply; a permanent refusal of the message itself (at DATA: the
+content, the size) fails that alert only. A temporary refusal (4xx) or a network failure is tried again
+later. The server's reply is kept as the receiver's answer (``status`` is its SMTP code). A recipient refused
+while others were accepted does not stop the alert; the refusal is part of the recorded answer.
+
+A session cut after the message's final dot but before the server's reply is retried (decision 0005): SMTP
+has no way to ask whether it was queued, and the stable Message-ID lets clients show a repeat as one.
 """
 
 from __future__ import annotations
@@ -15,7 +23,8 @@ from email.utils import formatdate
 from typing import ClassVar
 from urllib.parse import unquote, urlsplit
 
-from mailwarden.core.errors import ConfigError, InputError
+from mailwarden.core import i18n
+from mailwarden.core.errors import ConfigError, InputError, RemoteError
 from mailwarden.mailboxes import service as mailboxes
 from mailwarden.notify.alerts import Rendered
 from mailwarden.notify.errors import DeliveryError
@@ -24,6 +33,7 @@ from mailwarden.smtp import (
     Credentials,
     OAuth2Token,
     Password,
+    SendResult,
     SMTPError,
     SubmissionClient,
     SubmissionSettings,
@@ -89,18 +99,48 @@ class Email(Transport):
             else Password(mailbox.username, secret.reveal())
         )
         mail = self.message(message, mailbox.address)
-        rcpt = recipients(self.target.url) + [p.email for p in message.mentions if p.email]
+        rcpt = list(
+            dict.fromkeys(recipients(self.target.url) + [p.email for p in message.mentions if p.email])
+        )
         try:
             async with SubmissionClient(settings) as client:
                 await client.login(credentials)
                 result = await client.send(mail.as_bytes(policy=SMTP), mailbox.address, rcpt)
         except SMTPError as exc:
             raise DeliveryError(
+                "notify.smtp_refused",
                 host=exc.host,
                 port=exc.port,
                 permanent=exc.permanent,
-                scope="channel",
+                scope="message" if exc.stage == "data" else "channel",
                 status=exc.code,
-                answer=str(exc.reply),
+                answer=_answer(exc),
             ) from exc
-        return f"{result.reply.code} {result.reply.text}".strip()
+        except RemoteError as exc:
+            if not exc.permanent:
+                raise  # network trouble, a timeout: tried again later
+            # the server cannot be used as set up (no STARTTLS, no usable AUTH, no SMTPUTF8): every alert
+            # would fail the same way, so the channel stops and says why
+            raise DeliveryError(
+                "notify.smtp_refused",
+                host=exc.host,
+                port=exc.port,
+                permanent=True,
+                scope="channel",
+                answer=exc.render(i18n.EN),
+            ) from exc
+        return _accepted(result)
+
+
+def _answer(exc: SMTPError) -> str:
+    """The server's reply as sent; for "every recipient refused", each recipient's own reply."""
+    if exc.refused:
+        return "; ".join(f"{address}: {error.reply}" for address, error in exc.refused.items())
+    return str(exc.reply)
+
+
+def _accepted(result: SendResult) -> str:
+    answer = f"{result.reply.code} {result.reply.text}".strip()
+    if result.refused:
+        answer += " (refused: " + "; ".join(f"{a}: {r.reply}" for a, r in result.refused.items()) + ")"
+    return answer

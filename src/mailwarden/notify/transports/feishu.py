@@ -3,7 +3,10 @@
 Signing, as Feishu documents it: the HMAC-SHA256 *key* is ``"<timestamp>\\n<secret>"`` and the message is
 empty; the base64 of the digest goes into the body as ``sign``, with ``timestamp`` in seconds. Feishu refuses
 a timestamp more than an hour from its clock. Answers are JSON: ``{"code": 0, "msg": "success"}``, or a
-non-zero ``code`` — 19021 "sign match fail or timestamp is not within one hour from current time".
+non-zero ``code`` — 19021 "sign match fail or timestamp is not within one hour from current time" (the
+wording quoted from Feishu's guide in blog.csdn.net/zhanglili1993/article/details/136473704), 9499 "Bad
+Request" for a body Feishu cannot use, 19002 "params error, msg_type need" for one without ``msg_type``
+(cliii-one/FnDepot#22) — a refusal of that payload, not of the bot.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ __all__ = ["Feishu", "Lark", "feishu_sign"]
 #: codes after which no message can get through until someone changes the bot or our channel
 _CHANNEL_CODES = {
     19001,  # param invalid: incoming webhook access token invalid
-    19002,  # the bot (or its group) is gone
+    # 19002 is NOT here: it was taken for "the bot is gone", but it is a parameter error of the payload
+    # ("params error, msg_type need", cliii-one/FnDepot#22), so it fails that alert and the channel goes on
     19021,  # sign match fail or timestamp is not within one hour
     19022,  # Ip Not Allowed
     19024,  # Key Words Not Found: the bot demands keywords our alerts do not carry

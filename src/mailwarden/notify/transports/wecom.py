@@ -2,8 +2,11 @@
 ``mentioned_mobile_list`` when someone can only be reached by mobile number (markdown cannot do that).
 
 No signature: the ``key`` in the URL is the credential. Answers are JSON ``{"errcode": 0, "errmsg": "ok"}``;
-93000 "invalid webhook url" means the key is wrong or the bot was removed; 45009 is the rate limit (20
-messages a minute per bot). Markdown content is limited to 4096 bytes, text to 2048.
+93000 "invalid webhook url, hint: [...], from ip: ..., more info at https://open.work.weixin.qq.com/devtool/
+query?e=93000" means the key is wrong or the bot was removed (the wording in wes-lin/Cloud189Checkin#175,
+zema1/watchvuln#146); 45009 is the rate limit (20 messages a minute per bot); -1 "system busy" is WeCom's
+global "try again" (developer.work.weixin.qq.com/document/path/90455). Markdown content is limited to 4096
+bytes, text to 2048.
 """
 
 from __future__ import annotations
@@ -17,7 +20,14 @@ from mailwarden.notify.transports.dingtalk import is_mobile
 
 __all__ = ["WeCom"]
 
-_CHANNEL_CODES = {93000, 93004, 93008}  # invalid webhook url; bot disabled; bot not in the group
+_CHANNEL_CODES = {
+    93000,  # invalid webhook url: the key is wrong or the bot was removed
+    # 93004 (bot switched off) and 93008 (bot not in the group) were NOT found in any public source we could
+    # check (issue 7 review); kept as channel refusals because a wrong guess this way costs one `notify
+    # channel enable` (the queue is kept), the other way every alert would fail one by one.
+    93004,
+    93008,
+}
 _RATE_CODES = {45009, 45033}
 MARKDOWN_LIMIT, TEXT_LIMIT = 4096, 2048
 
