@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the lab lives with the tests
 
 import corpus  # noqa: E402
+import treecpu  # noqa: E402
 from anchors import ANCHORS, Target, bench_certs, mailwarden_setup  # noqa: E402
 
 from lab import reaper  # noqa: E402
@@ -85,6 +86,7 @@ def measure(argv: list[str], *, env: dict[str, str], cwd: Path, log: Path, timeo
     child would report at least the benchmark's own ~40 MB; GNU time forks from a ~1 MB process.
     """
     os.sync()  # the previous run's dirty pages must not be flushed on this run's clock
+    group = treecpu.open_group(f"mwbench-{os.getpid()}-{time.monotonic_ns()}")
     rss_file = log.with_name("rss.txt")
     rss_file.unlink(missing_ok=True)
     wrapped = [GNU_TIME, "-f", "%M %U %S", "-o", str(rss_file), "--", *argv] if GNU_TIME else argv
@@ -100,6 +102,7 @@ def measure(argv: list[str], *, env: dict[str, str], cwd: Path, log: Path, timeo
             env=env,
             cwd=cwd,
             start_new_session=True,
+            preexec_fn=group.enter if group else None,  # safe: this process starts no threads
         )
         reaper.record(cwd, "group", proc.pid)  # if this process dies, the watchdog kills the tool too
         timer = threading.Timer(timeout, lambda: os.killpg(proc.pid, signal.SIGKILL))
@@ -118,6 +121,9 @@ def measure(argv: list[str], *, env: dict[str, str], cwd: Path, log: Path, timeo
         lines = rss_file.read_text().splitlines() if rss_file.exists() else []
         fields = lines[-1].split() if lines else []
         peak_kb, cpu = (float(fields[0]), float(fields[1]) + float(fields[2])) if len(fields) == 3 else (0, 0)
+    if group is not None:
+        cpu = group.seconds()  # the whole tree: fork servers and worker pools included
+        group.close()
     return Measured(elapsed, peak_kb / 1024, proc.returncode, cpu)
 
 
@@ -140,6 +146,14 @@ def fs_of(path: Path) -> str:
 def version(argv: list[str]) -> str:
     done = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=60)
     return (done.stdout or done.stderr).strip().splitlines()[0] if (done.stdout or done.stderr) else "?"
+
+
+def _cpu_method() -> str:
+    group = treecpu.open_group(f"mwbench-probe-{os.getpid()}")
+    if group is None:
+        return "GNU time %U+%S (the tool's process and the children it waited for)"
+    group.close()
+    return "cgroup (every process of the tool's tree)"
 
 
 def byte_compile(mailwarden: Path) -> None:
@@ -287,7 +301,8 @@ def table(rows: list[Row], load: corpus.LoadReport, env: dict[str, str]) -> str:
         label = "mbsync" if anchor == "mbsync" else "offlineimap3"
         lines.append(f"  vs {label:<24}{shown[0]:>10}{shown[1]:>30}")
     lines.append(
-        f"\nMB = 10^6 bytes of the corpus files; peak RSS = {env['rss_method']}, largest single process."
+        f"\nMB = 10^6 bytes of the corpus files; peak RSS = {env['rss_method']}, largest single process;\n"
+        f"CPU s = {env['cpu_method']}."
     )
     return head + "\n".join(lines)
 
@@ -387,6 +402,7 @@ def main(argv: list[str] | None = None) -> int:
             "loadavg_start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
             "cpus": str(os.cpu_count()),
             "rss_method": "GNU time %M" if GNU_TIME else "os.wait4 ru_maxrss (floor: this process's RSS)",
+            "cpu_method": _cpu_method(),
         }
         if "mailwarden" in args.tools:
             byte_compile(args.mailwarden)
