@@ -99,7 +99,7 @@ class BlobStore:
         self.root = root
         self.level = level
         self._tmp = root / "tmp"
-        self._pending: list[Path] = []
+        self._pending: list[str] = []  # shas: paths are only needed where syncfs is not
         self._pending_lock = threading.Lock()  # tracked on the event loop, synced on a thread
         self._made: set[Path] = set()
         # a compressor per thread: creating one costs more than compressing a typical message, and one
@@ -127,9 +127,8 @@ class BlobStore:
 
     def track(self, shas: Iterable[str]) -> None:
         """Count blobs written by :meth:`write` elsewhere (another process) into the next :meth:`sync`."""
-        paths = [self.path_for(sha) for sha in shas]
         with self._pending_lock:
-            self._pending.extend(paths)
+            self._pending.extend(shas)
 
     def write(self, source: Source | bytes, *, expected_sha256: str | None = None) -> BlobRef:
         """Like :meth:`put`, but leaves it to the caller to :meth:`track` the blob for the next sync —
@@ -214,7 +213,7 @@ class BlobStore:
             return 0
         try:
             if not _syncfs(self.root):
-                _fsync_each(pending)
+                _fsync_each([self.path_for(sha) for sha in pending])
         except OSError as exc:
             with self._pending_lock:
                 self._pending = pending + self._pending

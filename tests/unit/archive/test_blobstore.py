@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from mailwarden.archive import blobstore
 from mailwarden.archive.blobstore import BlobStore
 from mailwarden.core.errors import StorageError
 
@@ -76,3 +77,24 @@ def test_leftovers_of_a_crash_are_cleaned(tmp_path: Path) -> None:
     store = BlobStore(tmp_path / "blobs")
     (tmp_path / "blobs" / "tmp" / "x.part").write_bytes(b"half")
     assert store.clean_temporary() == 1
+
+
+def test_without_syncfs_every_file_and_folder_is_fsynced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    synced: list[str] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(blobstore, "_LIBC", None)  # not Linux, or no syncfs in the C library
+
+    def fsync(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(blobstore.os, "fsync", fsync)
+    store = BlobStore(tmp_path)
+    refs = [store.put(f"message {i}".encode()) for i in range(3)]
+    assert store.sync() == 3
+    files = {str(store.path_for(ref.sha256)) for ref in refs}
+    assert files <= set(synced)
+    assert {str(store.path_for(ref.sha256).parent) for ref in refs} <= set(synced)  # and their folders
+    assert store.sync() == 0  # nothing left pending
