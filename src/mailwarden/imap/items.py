@@ -36,9 +36,13 @@ __all__ = [
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MONTH_NUMBER = {name.upper(): index for index, name in enumerate(_MONTHS, 1)}
-_DATE_TIME = re.compile(
-    r" ?(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})", re.ASCII
-)
+_DATE_TIME = re.compile(r" ?(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2}) ([+-]\d{4})", re.ASCII)
+#: Small memos for what every FETCH of a pass repeats: item names, flag lists, time zones. Bounded, because
+#: the server chooses the keys; past the bound the values are computed as before, just not kept.
+_MEMO_SIZE = 1024
+_ITEM_KEYS: dict[bytes, str] = {}
+_FLAG_SETS: dict[tuple[Value, ...], frozenset[str]] = {}
+_ZONES: dict[str, timezone] = {}
 #: system flags are case-insensitive (RFC 3501 2.3.2); one spelling keeps sets comparable
 _SYSTEM_FLAGS = {
     flag.lower(): flag for flag in ("\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft", "\\Recent")
@@ -102,10 +106,16 @@ def fetch_items(response: UntaggedResponse) -> dict[str, Value]:
     if not isinstance(data, tuple) or len(data) % 2:
         raise ValueError("a FETCH response is not a list of name-value pairs")
     pairs: dict[str, Value] = {}
-    for key, value in zip(data[::2], data[1::2], strict=True):
+    names = iter(data)
+    for key, value in zip(names, names, strict=True):  # one iterator, even length: pairs
         if not isinstance(key, Atom):
             raise ValueError(f"a FETCH item name is not an atom: {key!r}")
-        pairs[_PARTIAL.sub("", key.decode("ascii", "replace").upper())] = value
+        name = _ITEM_KEYS.get(key)
+        if name is None:
+            name = _PARTIAL.sub("", key.decode("ascii", "replace").upper())
+            if len(_ITEM_KEYS) < _MEMO_SIZE:
+                _ITEM_KEYS[bytes(key)] = name
+        pairs[name] = value
     return pairs
 
 
@@ -181,8 +191,15 @@ def flags_of(value: Value) -> frozenset[str]:
     """
     if not isinstance(value, tuple):
         raise ValueError(f"flags are not a list: {value!r}")
+    known = _FLAG_SETS.get(value)
+    if known is not None:
+        return known
     flags = (as_text(flag, "a flag") for flag in value)
-    return frozenset(_SYSTEM_FLAGS.get(flag.lower(), flag) for flag in flags) - {"\\Recent"}
+    result = frozenset(_SYSTEM_FLAGS.get(flag.lower(), flag) for flag in flags) - {"\\Recent"}
+    # Only lists of strings are kept: (1,) and (True,) are equal keys, but only the first is a valid list.
+    if len(_FLAG_SETS) < _MEMO_SIZE and all(type(flag) in (Atom, bytes) for flag in value):
+        _FLAG_SETS[value] = result
+    return result
 
 
 def parse_internal_date(text: str) -> datetime:
@@ -191,10 +208,14 @@ def parse_internal_date(text: str) -> datetime:
     month = _MONTH_NUMBER.get(m[2].upper()) if m else None
     if m is None or month is None:
         raise ValueError(f"not an IMAP date-time: {text!r}")
-    sign = -1 if m[7] == "-" else 1
-    offset = timedelta(hours=int(m[8]), minutes=int(m[9])) * sign
-    numbers = (int(m[3]), month, int(m[1]), int(m[4]), int(m[5]), int(m[6]))
-    return datetime(*numbers, tzinfo=timezone(offset))
+    day, _, year, hour, minute, second, zone = m.groups()
+    tz = _ZONES.get(zone)
+    if tz is None:
+        offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5]))
+        tz = timezone(-offset if zone[0] == "-" else offset)
+        if len(_ZONES) < _MEMO_SIZE:
+            _ZONES[zone] = tz
+    return datetime(int(year), month, int(day), int(hour), int(minute), int(second), tzinfo=tz)
 
 
 def format_internal_date(moment: datetime) -> str:

@@ -127,6 +127,28 @@ def test_system_flags_are_canonical_and_recent_is_dropped() -> None:
     assert flags == {"\\Seen", "$label1", "\\*"}
 
 
+def test_remembered_flag_sets_and_zones_change_no_answer() -> None:
+    # The memos key on the value: a list of strings is kept, but (True,) equals (1,) as a key and must
+    # still be refused; a zone seen before gives the same offset; a zone of 24 hours is still an error.
+    for _ in range(2):
+        assert flags_of((Atom(b"\\Seen"), b"$x")) == {"\\Seen", "$x"}
+        assert flags_of((1,)) == {"1"}
+        with pytest.raises(ValueError, match="not text"):
+            flags_of((True,))  # type: ignore[arg-type]  # what a broken caller could pass
+        assert parse_internal_date(" 3-Feb-2026 04:05:06 -0730").utcoffset() == -timedelta(
+            hours=7, minutes=30
+        )
+        with pytest.raises(ValueError, match="strictly between"):
+            parse_internal_date("03-Feb-2026 04:05:06 +2400")
+
+
+def test_item_names_are_found_however_many_the_server_invents() -> None:
+    names = [Atom(b"X-VENDOR-%d" % n) for n in range(3000)]  # past the memo's bound
+    response = UntaggedResponse("FETCH", 1, (tuple(v for name in names for v in (name, 1)),))
+
+    assert list(fetch_items(response)) == [name.decode() for name in names]
+
+
 @pytest.mark.parametrize(
     ("line", "event"),
     [
