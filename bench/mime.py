@@ -2,7 +2,8 @@
 
 Run by hand, never by CI::
 
-    .venv/bin/python bench/mime.py [--n 2000] [--rounds 5] [--baseline REV] [--json]
+    .venv/bin/python bench/mime.py [--n 2000] [--rounds 5] [--baseline REV] [--pairs 3] [--json]
+    .venv/bin/python bench/mime.py --baseline-only      # only the before/after rows
 
 It generates the archive-sync corpus (``bench/corpus.py``, with CRLF line ends as IMAP delivers them) and
 times, per message:
@@ -11,19 +12,24 @@ times, per message:
   1 MiB chunks (what ``mime/tree.py`` did before ``split``);
 * ``parse_message (feedparser swapped in)``: the whole parse (headers, bodies, attachment hashes) of this
   checkout, once as it is and once with the feedparser put back in place of the splitter;
-* ``parse_message (before/after)``: this checkout against ``--baseline`` (default: the commit this branch
-  started from, ``git merge-base HEAD main``), each run in a child process with that revision's ``src/``
-  first on ``sys.path``, alternately, ``--pairs`` times.
+* ``before/after``: this checkout against ``--baseline`` (default: the commit this branch started from,
+  ``git merge-base HEAD main``), each run in a child process with that revision's ``src/`` first on
+  ``sys.path``, alternately, ``--pairs`` times. Three entry points are timed in each child, round by
+  round: ``parse_message(raw)``, ``parse_message(raw, text=False)`` and the archive's
+  ``meta_of(raw)`` (what the sync's worker processes run). Each child also hashes the ``repr`` of every
+  result, so the table says whether both revisions gave the same results on every message.
 
 Times are CPU seconds (``time.process_time``): on a shared 2-vCPU host they vary far less than wall time.
-Each side's best round is reported. The results are also compared: every message must give the same
-metadata with both parsers, apart from ``message/*`` attachments, whose bytes are now the bytes sent instead
-of a re-serialised parse (docs/decisions/0007-own-mime-splitter.md).
+Each side's best round is reported, and, for the before/after rows, the spread of the per-pair ratios (each
+pair = one child of each revision, run back to back). The results are also compared: every message must
+give the same metadata with both parsers, apart from ``message/*`` attachments, whose bytes are now the
+bytes sent instead of a re-serialised parse (docs/decisions/0007-own-mime-splitter.md).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import subprocess
@@ -33,11 +39,12 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from email.message import Message
 from email.parser import BytesFeedParser
 from email.policy import compat32
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import corpus
 
@@ -112,14 +119,39 @@ def _corpus(n: int, seed: int) -> list[bytes]:
     return [m.data.replace(b"\n", b"\r\n") for m in corpus.generate(n, seed)]
 
 
-def _worker(args: argparse.Namespace) -> None:
-    """Child process: time parse_message of whichever mailwarden is first on sys.path."""
-    import mailwarden
+#: the entry points timed against the baseline, by the name they are reported under
+ENTRY_POINTS = ("parse_message", "parse_message_lean", "meta_of")
+
+
+def _entry_points() -> dict[str, Callable[[bytes], object]]:
+    from mailwarden.archive.meta import meta_of
     from mailwarden.mime import parse_message
 
+    def lean(raw: bytes) -> object:
+        return parse_message(raw, text=False)
+
+    return {"parse_message": parse_message, "parse_message_lean": lean, "meta_of": meta_of}
+
+
+def _results_digest(work: Callable[[bytes], object], messages: list[bytes]) -> str:
+    sha = hashlib.sha256()
+    for raw in messages:
+        sha.update(repr(work(raw)).encode("utf-8", "surrogatepass"))
+    return sha.hexdigest()
+
+
+def _worker(args: argparse.Namespace) -> None:
+    """Child process: time the entry points of whichever mailwarden is first on sys.path."""
+    import mailwarden
+
     messages = _corpus(args.n, args.seed)
-    best = min(cpu_seconds(parse_message, messages) for _ in range(args.rounds))
-    print(json.dumps({"seconds": best, "source": mailwarden.__file__}))
+    works = _entry_points()
+    best = dict.fromkeys(works, float("inf"))
+    for _ in range(args.rounds):  # round by round, so a burst of load hits every entry point alike
+        for name, work in works.items():
+            best[name] = min(best[name], cpu_seconds(work, messages))
+    digests = {name: _results_digest(work, messages) for name, work in works.items()}
+    print(json.dumps({"seconds": best, "digests": digests, "source": mailwarden.__file__}))
 
 
 def _export(revision: str, into: Path) -> None:
@@ -131,32 +163,76 @@ def _export(revision: str, into: Path) -> None:
         tar.extractall(into, filter="data")
 
 
-def _child_seconds(src: Path, args: argparse.Namespace) -> float:
+def _child(src: Path, args: argparse.Namespace) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), str(_ROOT / "bench")])}
     command = [sys.executable, __file__, "--worker", "--n", str(args.n), "--seed", str(args.seed)]
     command += ["--rounds", str(args.rounds)]
     done = subprocess.run(command, env=env, check=False, capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(f"the child for {src} failed:\n{done.stderr}")
-    report = json.loads(done.stdout)
+    report: dict[str, Any] = json.loads(done.stdout)
     if not str(report["source"]).startswith(str(src)):
         raise SystemExit(f"the child imported {report['source']}, not the code under {src}")
-    return float(report["seconds"])
+    return report
 
 
-def before_after(args: argparse.Namespace) -> tuple[str, float, float]:
+@dataclass
+class BeforeAfter:
+    """Per entry point: each pair's (before, after) best seconds, and whether the results were the same."""
+
+    revision: str
+    samples: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    same_results: dict[str, bool] = field(default_factory=dict)
+
+    def best(self, name: str) -> tuple[float, float]:
+        pairs = self.samples[name]
+        return min(before for before, _ in pairs), min(after for _, after in pairs)
+
+    def ratios(self, name: str) -> list[float]:
+        return sorted(before / after for before, after in self.samples[name])
+
+
+def before_after(args: argparse.Namespace) -> BeforeAfter:
     merge_base = ["git", "merge-base", "HEAD", "main"]
     revision = (
         args.baseline
         or subprocess.run(merge_base, cwd=_ROOT, check=True, capture_output=True, text=True).stdout.strip()
     )
-    before, after = float("inf"), float("inf")
+    result = BeforeAfter(revision)
     with tempfile.TemporaryDirectory() as tmp:
         _export(revision, Path(tmp))
         for _ in range(args.pairs):
-            before = min(before, _child_seconds(Path(tmp) / "src", args))
-            after = min(after, _child_seconds(_ROOT / "src", args))
-    return revision, before, after
+            before = _child(Path(tmp) / "src", args)
+            after = _child(_ROOT / "src", args)
+            for name in ENTRY_POINTS:
+                pair = (float(before["seconds"][name]), float(after["seconds"][name]))
+                result.samples.setdefault(name, []).append(pair)
+                same = before["digests"][name] == after["digests"][name]
+                result.same_results[name] = result.same_results.get(name, True) and same
+    return result
+
+
+_LABELS = {
+    "parse_message": "parse_message(raw)",
+    "parse_message_lean": "parse_message(raw, text=False)",
+    "meta_of": "meta_of(raw)",
+}
+
+
+def _print_before_after(found: BeforeAfter, count: int) -> None:
+    print(f"before = {found.revision[:10]}, after = this checkout; {len(found.samples['meta_of'])} pairs")
+    print(f"{'CPU ms per message, best round':42}{'before':>10}{'after':>10}{'ratio':>9}   ratio per pair")
+    for name in ENTRY_POINTS:
+        before, after = found.best(name)
+        ratios = found.ratios(name)
+        spread = ", ".join(f"{ratio:.2f}" for ratio in ratios)
+        print(
+            f"{_LABELS[name]:42}{before / count * 1e3:10.3f}{after / count * 1e3:10.3f}"
+            f"{before / after:8.2f}x   {spread}"
+        )
+    for name in ENTRY_POINTS:
+        same = "same" if found.same_results[name] else "DIFFERENT"
+        print(f"results of {_LABELS[name]} before and after: {same}")
 
 
 def main() -> None:
@@ -164,8 +240,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=2000, help="messages (default 2000)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=5, help="rounds; the best is reported (default 5)")
-    parser.add_argument("--baseline", help="revision to compare parse_message with (default: merge-base)")
-    parser.add_argument("--pairs", type=int, default=2, help="before/after child runs, alternating")
+    parser.add_argument("--baseline", help="revision to compare with (default: merge-base with main)")
+    parser.add_argument("--pairs", type=int, default=3, help="before/after child runs, alternating")
+    parser.add_argument("--baseline-only", action="store_true", help="only the before/after rows")
     parser.add_argument("--json", action="store_true", help="JSON on stdout")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -180,7 +257,7 @@ def main() -> None:
     print(f"corpus: {len(messages)} messages, {megabytes:.1f} MB (CRLF)", file=sys.stderr)
 
     best: dict[str, float] = {}
-    for _ in range(args.rounds):
+    for _ in range(0 if args.baseline_only else args.rounds):
         sample = {
             "tree_feedparser": cpu_seconds(feedparser_tree, messages),
             "tree_split": cpu_seconds(split_tree, messages),
@@ -190,32 +267,43 @@ def main() -> None:
             sample["swapped_feedparser"] = cpu_seconds(parse_message, messages)
         for key, seconds in sample.items():
             best[key] = min(best.get(key, seconds), seconds)
-    revision, best["baseline_feedparser"], best["baseline_split"] = before_after(args)
-    differing = compare(messages)
+    found = before_after(args)
+    differing = None if args.baseline_only else compare(messages)
 
     per_msg = {key: seconds / len(messages) * 1e3 for key, seconds in best.items()}
-    rows = {
-        "tree": "tree (split vs feedparser)",
-        "swapped": "parse_message (feedparser swapped in)",
-        "baseline": f"parse_message (before {revision[:7]} / after)",
-    }
-    ratios = {key: best[f"{key}_feedparser"] / best[f"{key}_split"] for key in rows}
+    rows = {"tree": "tree (split vs feedparser)", "swapped": "parse_message (feedparser swapped in)"}
+    ratios = {key: best[f"{key}_feedparser"] / best[f"{key}_split"] for key in rows if best}
     if args.json:
         report = {
             "messages": len(messages),
             "megabytes": round(megabytes, 1),
-            "baseline": revision,
+            "baseline": found.revision,
             "ms_per_message": {key: round(value, 4) for key, value in per_msg.items()},
             "ratios": {key: round(value, 2) for key, value in ratios.items()},
+            "before_after": {
+                name: {
+                    "ms_per_message": [
+                        [round(before / len(messages) * 1e3, 4), round(after / len(messages) * 1e3, 4)]
+                        for before, after in found.samples[name]
+                    ],
+                    "best_ratio": round(found.best(name)[0] / found.best(name)[1], 3),
+                    "pair_ratios": [round(ratio, 3) for ratio in found.ratios(name)],
+                    "same_results": found.same_results[name],
+                }
+                for name in ENTRY_POINTS
+            },
             "differing_messages": differing,
         }
         print(json.dumps(report, indent=2))
         return
-    print(f"{'CPU ms per message, best round':42}{'before':>10}{'after':>10}{'ratio':>9}")
-    for key, label in rows.items():
-        old, new = per_msg[f"{key}_feedparser"], per_msg[f"{key}_split"]
-        print(f"{label:42}{old:10.3f}{new:10.3f}{ratios[key]:8.2f}x")
-    print(f"messages with different metadata (message/* attachments aside): {differing}")
+    if ratios:
+        print(f"{'CPU ms per message, best round':42}{'before':>10}{'after':>10}{'ratio':>9}")
+        for key, label in rows.items():
+            old, new = per_msg[f"{key}_feedparser"], per_msg[f"{key}_split"]
+            print(f"{label:42}{old:10.3f}{new:10.3f}{ratios[key]:8.2f}x")
+        print(f"messages with different metadata (message/* attachments aside): {differing}")
+        print()
+    _print_before_after(found, len(messages))
 
 
 if __name__ == "__main__":
