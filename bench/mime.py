@@ -2,7 +2,7 @@
 
 Run by hand, never by CI::
 
-    .venv/bin/python bench/mime.py [--n 2000] [--rounds 5] [--baseline REV] [--pairs 3] [--json]
+    .venv/bin/python bench/mime.py [--n 2000] [--rounds 5] [--baseline REV] [--pairs 10] [--json]
     .venv/bin/python bench/mime.py --baseline-only      # only the before/after rows
 
 It generates the archive-sync corpus (``bench/corpus.py``, with CRLF line ends as IMAP delivers them) and
@@ -13,15 +13,17 @@ times, per message:
 * ``parse_message (feedparser swapped in)``: the whole parse (headers, bodies, attachment hashes) of this
   checkout, once as it is and once with the feedparser put back in place of the splitter;
 * ``before/after``: this checkout against ``--baseline`` (default: the commit this branch started from,
-  ``git merge-base HEAD main``), each run in a child process with that revision's ``src/`` first on
-  ``sys.path``, alternately, ``--pairs`` times. Three entry points are timed in each child, round by
-  round: ``parse_message(raw)``, ``parse_message(raw, text=False)`` and the archive's
-  ``meta_of(raw)`` (what the sync's worker processes run). Each child also hashes the ``repr`` of every
-  result, so the table says whether both revisions gave the same results on every message.
+  ``git merge-base HEAD main``). Two child processes, one with that revision's ``src/`` first on
+  ``sys.path`` and one with this checkout's, are asked for one round at a time, alternately (who goes
+  first alternates too), ``--pairs`` rounds: a burst of load from elsewhere on a shared host then hits
+  both sides alike. Three entry points are timed: ``parse_message(raw)``,
+  ``parse_message(raw, text=False)`` and the archive's ``meta_of(raw)`` (what the sync's worker
+  processes run). Each child also hashes the ``repr`` of every result, so the table says whether both
+  revisions gave the same results on every message.
 
 Times are CPU seconds (``time.process_time``): on a shared 2-vCPU host they vary far less than wall time.
-Each side's best round is reported, and, for the before/after rows, the spread of the per-pair ratios (each
-pair = one child of each revision, run back to back). The results are also compared: every message must
+Each side's best round is reported, and, for the before/after rows, the spread of the per-round ratios
+(before/after of two runs back to back). The results are also compared: every message must
 give the same metadata with both parsers, apart from ``message/*`` attachments, whose bytes are now the
 bytes sent instead of a re-serialised parse (docs/decisions/0007-own-mime-splitter.md).
 """
@@ -32,6 +34,7 @@ import argparse
 import hashlib
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tarfile
@@ -141,17 +144,24 @@ def _results_digest(work: Callable[[bytes], object], messages: list[bytes]) -> s
 
 
 def _worker(args: argparse.Namespace) -> None:
-    """Child process: time the entry points of whichever mailwarden is first on sys.path."""
+    """Child process serving the parent, one line at a time, with whichever mailwarden is first on sys.path.
+
+    ``time NAME`` answers the CPU seconds of one round of NAME over the corpus, ``digest NAME`` the
+    SHA-256 of the ``repr`` of every result. The parent alternates two such children round by round, so a
+    burst of load from elsewhere on the host hits both revisions alike.
+    """
     import mailwarden
 
     messages = _corpus(args.n, args.seed)
     works = _entry_points()
-    best = dict.fromkeys(works, float("inf"))
-    for _ in range(args.rounds):  # round by round, so a burst of load hits every entry point alike
-        for name, work in works.items():
-            best[name] = min(best[name], cpu_seconds(work, messages))
-    digests = {name: _results_digest(work, messages) for name, work in works.items()}
-    print(json.dumps({"seconds": best, "digests": digests, "source": mailwarden.__file__}))
+    print(json.dumps({"source": mailwarden.__file__}), flush=True)
+    for line in sys.stdin:
+        command, name = line.split()
+        if command == "time":
+            answer: object = cpu_seconds(works[name], messages)
+        else:
+            answer = _results_digest(works[name], messages)
+        print(json.dumps(answer), flush=True)
 
 
 def _export(revision: str, into: Path) -> None:
@@ -163,22 +173,42 @@ def _export(revision: str, into: Path) -> None:
         tar.extractall(into, filter="data")
 
 
-def _child(src: Path, args: argparse.Namespace) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), str(_ROOT / "bench")])}
-    command = [sys.executable, __file__, "--worker", "--n", str(args.n), "--seed", str(args.seed)]
-    command += ["--rounds", str(args.rounds)]
-    done = subprocess.run(command, env=env, check=False, capture_output=True, text=True)
-    if done.returncode:
-        raise SystemExit(f"the child for {src} failed:\n{done.stderr}")
-    report: dict[str, Any] = json.loads(done.stdout)
-    if not str(report["source"]).startswith(str(src)):
-        raise SystemExit(f"the child imported {report['source']}, not the code under {src}")
-    return report
+class _Child:
+    """A ``--worker`` child running the code under ``src``."""
+
+    def __init__(self, src: Path, args: argparse.Namespace) -> None:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(src), str(_ROOT / "bench")])}
+        command = [sys.executable, __file__, "--worker", "--n", str(args.n), "--seed", str(args.seed)]
+        self.process = subprocess.Popen(
+            command, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        source = str(self._read()["source"])
+        if not source.startswith(str(src)):
+            self.close()
+            raise SystemExit(f"the child imported {source}, not the code under {src}")
+
+    def _read(self) -> Any:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            raise SystemExit(f"a --worker child failed (exit status {self.process.wait()})")
+        return json.loads(line)
+
+    def ask(self, command: str) -> Any:
+        assert self.process.stdin is not None
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        return self._read()
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self.process.wait()
 
 
 @dataclass
 class BeforeAfter:
-    """Per entry point: each pair's (before, after) best seconds, and whether the results were the same."""
+    """Per entry point: each round's (before, after) CPU seconds, and whether the results were the same."""
 
     revision: str
     samples: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
@@ -189,6 +219,7 @@ class BeforeAfter:
         return min(before for before, _ in pairs), min(after for _, after in pairs)
 
     def ratios(self, name: str) -> list[float]:
+        """before/after of each round (the two revisions ran back to back), sorted."""
         return sorted(before / after for before, after in self.samples[name])
 
 
@@ -201,14 +232,24 @@ def before_after(args: argparse.Namespace) -> BeforeAfter:
     result = BeforeAfter(revision)
     with tempfile.TemporaryDirectory() as tmp:
         _export(revision, Path(tmp))
-        for _ in range(args.pairs):
-            before = _child(Path(tmp) / "src", args)
-            after = _child(_ROOT / "src", args)
-            for name in ENTRY_POINTS:
-                pair = (float(before["seconds"][name]), float(after["seconds"][name]))
-                result.samples.setdefault(name, []).append(pair)
-                same = before["digests"][name] == after["digests"][name]
-                result.same_results[name] = result.same_results.get(name, True) and same
+        before, after = _Child(Path(tmp) / "src", args), _Child(_ROOT / "src", args)
+        try:
+            for name in ENTRY_POINTS:  # a warm-up round each, and the results compared
+                same = before.ask(f"digest {name}") == after.ask(f"digest {name}")
+                result.same_results[name] = same
+            for number in range(args.pairs):
+                for name in ENTRY_POINTS:
+                    # who goes first alternates: the second of two runs tends to find warmer caches
+                    if number % 2:
+                        new = float(after.ask(f"time {name}"))
+                        old = float(before.ask(f"time {name}"))
+                    else:
+                        old = float(before.ask(f"time {name}"))
+                        new = float(after.ask(f"time {name}"))
+                    result.samples.setdefault(name, []).append((old, new))
+        finally:
+            before.close()
+            after.close()
     return result
 
 
@@ -220,15 +261,16 @@ _LABELS = {
 
 
 def _print_before_after(found: BeforeAfter, count: int) -> None:
-    print(f"before = {found.revision[:10]}, after = this checkout; {len(found.samples['meta_of'])} pairs")
-    print(f"{'CPU ms per message, best round':42}{'before':>10}{'after':>10}{'ratio':>9}   ratio per pair")
+    rounds = len(found.samples["meta_of"])
+    print(f"before = {found.revision[:10]}, after = this checkout; {rounds} interleaved rounds")
+    print(f"{'CPU ms per message, best round':34}{'before':>8}{'after':>8}{'ratio':>8}   per-round ratios")
     for name in ENTRY_POINTS:
         before, after = found.best(name)
         ratios = found.ratios(name)
-        spread = ", ".join(f"{ratio:.2f}" for ratio in ratios)
+        spread = f"min {ratios[0]:.2f}  median {statistics.median(ratios):.2f}  max {ratios[-1]:.2f}"
         print(
-            f"{_LABELS[name]:42}{before / count * 1e3:10.3f}{after / count * 1e3:10.3f}"
-            f"{before / after:8.2f}x   {spread}"
+            f"{_LABELS[name]:34}{before / count * 1e3:8.3f}{after / count * 1e3:8.3f}"
+            f"{before / after:7.2f}x   {spread}"
         )
     for name in ENTRY_POINTS:
         same = "same" if found.same_results[name] else "DIFFERENT"
@@ -241,7 +283,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=5, help="rounds; the best is reported (default 5)")
     parser.add_argument("--baseline", help="revision to compare with (default: merge-base with main)")
-    parser.add_argument("--pairs", type=int, default=3, help="before/after child runs, alternating")
+    parser.add_argument("--pairs", type=int, default=10, help="before/after rounds, interleaved (default 10)")
     parser.add_argument("--baseline-only", action="store_true", help="only the before/after rows")
     parser.add_argument("--json", action="store_true", help="JSON on stdout")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)

@@ -1,0 +1,194 @@
+"""Every shortcut the parser takes for common input gives exactly what its general path gives.
+
+Each property runs the shortcut and the general path (kept in the code, or written out here as it was
+before the shortcut) on generated input, and compares the values *and* the defects recorded on the way.
+The generators mix the shapes a shortcut accepts with near misses (a tab, a folded line, 8-bit bytes, an
+encoded-word, a control character), so both sides of every condition are reached.
+"""
+
+from __future__ import annotations
+
+from email.message import Message
+
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from test_mime_split import mime_message
+
+from mailwarden.mime import parse as parse_module
+from mailwarden.mime.defects import Defect, DefectLog
+from mailwarden.mime.encoded_words import _FOLD, _decode_header, decode_header, unfold
+from mailwarden.mime.parse import INTERESTING_HEADERS, parse_message
+from mailwarden.mime.split import _transfer_encoding, content_type, header_index, split
+
+MANY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# pieces of header values: plain text, blanks, line breaks, controls, 8-bit bytes (as compat32 holds
+# them: surrogates), encoded-words good and bad
+_PIECES = [
+    "Microsoft Outlook 16.0",
+    " ",
+    "  ",
+    "\t",
+    "\r\n ",
+    "\n\t",
+    "\r",
+    "\n",
+    "\x00",
+    "\x07",
+    "\x7f",
+    "\udce9",
+    "\udcd6\udcd0",
+    "é",
+    "=?",
+    "?=",
+    "=?UTF-8?B?5a6B5rOi?=",
+    "=?utf-8?Q?caf=C3=A9?=",
+    "=?gb2312?B?sai827u1?=",
+    "=?UTF-8?B?5a6B5rO",
+    "=?x?q?=ZZ?=",
+    "a",
+    "Z",
+    ";",
+    '"',
+    "=",
+    ":",
+]
+header_values = st.one_of(
+    st.lists(st.sampled_from(_PIECES), max_size=8).map("".join),
+    st.text(max_size=20),
+)
+
+
+def _defects(log: DefectLog) -> list[Defect]:
+    return log.result()
+
+
+# -- encoded_words ---------------------------------------------------------------------------------------
+
+
+@MANY
+@given(header_values, st.sampled_from([(), ("gb2312",), ("big5", "gbk")]))
+@example("  plain text  ", ())
+@example("tab\tinside", ())
+@example("=?not a word", ())
+def test_decode_header_shortcut_gives_the_general_result(value: str, hints: tuple[str, ...]) -> None:
+    fast_log, general_log = DefectLog(), DefectLog()
+    fast = decode_header(value, fast_log, "Subject", hints)
+    general = _decode_header(value, general_log, "Subject", hints)
+    assert (fast, _defects(fast_log)) == (general, _defects(general_log))
+
+
+@MANY
+@given(header_values)
+@example("a\r\n b")
+@example("a\rb")
+def test_unfold_shortcut_gives_the_general_result(value: str) -> None:
+    assert unfold(value) == _FOLD.sub("", value).replace("\r", "").replace("\n", "")
+
+
+# -- split: the header index and the content type read from it --------------------------------------------
+
+
+def _parts(msg: Message) -> list[Message]:
+    found, stack = [], [msg]
+    while stack:
+        part = stack.pop()
+        found.append(part)
+        payload = part.get_payload()
+        if isinstance(payload, list):
+            stack.extend(child for child in payload if isinstance(child, Message))
+    return found
+
+
+def _general_index(part: Message) -> dict[str, list[str]]:
+    index: dict[str, list[str]] = {}
+    for key, value in part.raw_items():
+        index.setdefault(key.strip().lower(), []).append(str(value))
+    return index
+
+
+_CONTENT_TYPES = st.one_of(
+    st.sampled_from(
+        [
+            b"text/plain",
+            b"TEXT/Plain; charset=utf-8",
+            b" multipart/mixed ; boundary=b",
+            b"multipart/mixed;boundary=b",
+            b"text",
+            b"a/b/c",
+            b"",
+            b";",
+            b"text/plain\r\n ; charset=x",
+            b"text/pl\xe9in",
+            b"message/rfc822",
+        ]
+    ),
+    st.binary(max_size=12),
+)
+
+
+@st.composite
+def messages_with_odd_types(draw: st.DrawFn) -> bytes:
+    """A few parts whose Content-Type and Content-Transfer-Encoding are anything, repeated or absent."""
+    lines = []
+    for _ in range(draw(st.integers(0, 2))):
+        lines.append(b"Content-Type: " + draw(_CONTENT_TYPES))
+    if draw(st.booleans()):
+        lines.append(
+            b"Content-Transfer-Encoding: " + draw(st.sampled_from([b"7bit", b"BASE64", b"\xe9", b""]))
+        )
+    lines.insert(0, b"Content-Type: multipart/mixed; boundary=b")
+    body = b""
+    for _ in range(draw(st.integers(0, 2))):
+        body += b"--b\r\n" + b"\r\n".join(lines[1:]) + b"\r\n\r\nx\r\n"
+    return b"\r\n".join(lines[: draw(st.integers(1, len(lines)))]) + b"\r\n\r\n" + body + b"--b--\r\n"
+
+
+@MANY
+@given(st.one_of(mime_message(), messages_with_odd_types()))
+@example(b"Content-Type: text/plain\r\ncontent-type: text/html\r\n\r\nx")
+@example(b"Content-Type: TEXT/\xe9\r\n\r\nx")
+def test_the_index_and_types_split_gives_are_the_stdlib_ones(raw: bytes) -> None:
+    for part in _parts(split(raw, max_depth=40, max_parts=2000).message):
+        assert header_index(part) == _general_index(part)
+        assert content_type(part) == Message.get_content_type(part)
+        assert _transfer_encoding(part) == str(part.get("content-transfer-encoding", "8bit"))
+
+
+# -- parse: interesting headers found from the message's own names -----------------------------------------
+
+
+@st.composite
+def messages_with_interesting_headers(draw: st.DrawFn) -> bytes:
+    names = [*INTERESTING_HEADERS, "X-Other", "Received", "Subject"]
+    lines = []
+    for _ in range(draw(st.integers(0, 8))):
+        name = draw(st.sampled_from(names))
+        if draw(st.booleans()):
+            name = name.upper()
+        value = draw(header_values).replace("\r", "").replace("\n", "")
+        lines.append(f"{name}: {value}".encode("utf-8", "surrogateescape"))
+    return b"\r\n".join(lines) + b"\r\n\r\nbody\r\n"
+
+
+def _general_headers(raw: bytes) -> tuple[dict[str, list[str]], list[Defect]]:
+    """``ParsedMessage.headers`` as the loop over INTERESTING_HEADERS made it, with its defects."""
+    message = split(raw, max_depth=40, max_parts=2000).message
+    hints: list[str] = []
+    log = DefectLog()
+    headers: dict[str, list[str]] = {}
+    for name in INTERESTING_HEADERS:
+        values = _general_index(message).get(name, [])
+        if values:
+            headers[name] = [_decode_header(value, log, name, hints) for value in values]
+    return headers, log.result()
+
+
+@MANY
+@given(messages_with_interesting_headers())
+def test_interesting_headers_come_out_in_the_same_order_with_the_same_defects(raw: bytes) -> None:
+    parsed = parse_message(raw)
+    general, defects = _general_headers(raw)
+    assert list(parsed.headers.items()) == list(general.items())
+    header_defects = [d for d in parsed.defects if d.detail.split(":")[0] in parse_module._INTERESTING]
+    assert header_defects == [d for d in defects if d.kind != "internal"]
