@@ -15,8 +15,10 @@ from hypothesis import strategies as st
 from test_mime_split import mime_message
 
 from mailwarden.mime import parse as parse_module
+from mailwarden.mime.dates import _parse_text, parse_date
 from mailwarden.mime.defects import Defect, DefectLog
 from mailwarden.mime.encoded_words import _FOLD, _decode_header, decode_header, unfold
+from mailwarden.mime.params import _EXTENDED, _unquote, _unquote_escaped
 from mailwarden.mime.parse import INTERESTING_HEADERS, parse_message
 from mailwarden.mime.split import _transfer_encoding, content_type, header_index, split
 
@@ -192,3 +194,67 @@ def test_interesting_headers_come_out_in_the_same_order_with_the_same_defects(ra
     assert list(parsed.headers.items()) == list(general.items())
     header_defects = [d for d in parsed.defects if d.detail.split(":")[0] in parse_module._INTERESTING]
     assert header_defects == [d for d in defects if d.kind != "internal"]
+
+
+# -- dates -------------------------------------------------------------------------------------------------
+
+
+def _mostly(draw: st.DrawFn, usual: list[str], odd: list[str]) -> str:
+    """Usually one of ``usual``, one time in six one of ``odd``: most dates reach the shortcut."""
+    return draw(st.sampled_from(odd if draw(st.integers(0, 5)) == 0 else usual))
+
+
+@st.composite
+def dates(draw: st.DrawFn) -> str:
+    """RFC 5322 dates, right and nearly right: impossible days and hours, odd years and zones, other
+    spellings, extra blanks, zone names and comments."""
+    day_name = _mostly(draw, ["", "Sat, ", "Mon, "], ["Sat,", "sat, ", "Foo, ", "Sat "])
+    day = _mostly(draw, ["1", "01", "20", "31"], ["0", "32", "99", "x", "001"])
+    month = _mostly(draw, ["Sep", "Feb", "Dec"], ["sep", "SEP", "Sept", "13"])
+    year = _mostly(draw, ["2025", "1999", "1000", "9999"], ["0050", "0000", "0999", "25", "99", "20255"])
+    clock = _mostly(draw, ["12:15:25", "00:00:00", "23:59:59"], ["24:00:00", "12:60:00", "12:00:60", "12:15"])
+    clock = _mostly(draw, [clock], ["12.15.25", "7:05:09"])
+    zone = _mostly(
+        draw, ["+0800", "-0000", "+0000", "-0130", "-0800", "+2359"], ["+2400", "+9999", "+0860", "-2400"]
+    )
+    zone = _mostly(draw, [zone], ["GMT+0800", "+08:00", "CST", "", zone + " (CST)", "UT", "z"])
+    blank = _mostly(draw, [" "], ["  ", "\t", "\r\n "])
+    return blank.join(part for part in (day_name + day, month, year, clock, zone) if part)
+
+
+@MANY
+@given(st.one_of(dates(), header_values))
+@example("Sat, 20 Sep 2025 12:15:25 +0800")
+@example("20 Sep 0050 12:15:25 +0800")
+@example("31 Feb 2025 12:15:25 +0800")
+@example("20 Sep 2025 12:15:25 +2400")
+def test_the_rfc5322_date_shortcut_gives_the_general_result(value: str) -> None:
+    fast_log, general_log = DefectLog(), DefectLog()
+    fast = parse_date(value, fast_log)
+    if value.strip():
+        general = _parse_text(" ".join(value.split()), general_log)
+    else:
+        general = parse_date(value, general_log)
+    assert fast == general
+    assert (fast is None) or (fast.utcoffset() == general.utcoffset())  # == alone ignores the zone
+    assert _defects(fast_log) == _defects(general_log)
+
+
+# -- params ------------------------------------------------------------------------------------------------
+
+
+@MANY
+@given(st.text(alphabet='a" \t\\;=\udce9', max_size=20))
+@example('"abc"def"')
+@example('"never closed')
+def test_unquoting_without_escapes_gives_the_character_loop_result(value: str) -> None:
+    stripped = value.strip()
+    general = _unquote_escaped(stripped) if stripped.startswith('"') else stripped
+    assert _unquote(value) == general
+
+
+@MANY
+@given(st.lists(st.sampled_from(["name", "*", "0", "1", "filename", "x", " ", "="]), max_size=5).map("".join))
+def test_a_parameter_name_without_a_star_is_never_an_rfc2231_one(name: str) -> None:
+    if "*" not in name:
+        assert _EXTENDED.fullmatch(name) is None
