@@ -42,8 +42,9 @@ from dataclasses import dataclass, field
 from email import errors
 from email.message import Message
 from email.policy import compat32
+from email.utils import unquote
 
-__all__ = ["INDEX", "Split", "content_type", "header_index", "split"]
+__all__ = ["INDEX", "Split", "boundary_of", "content_type", "header_index", "split"]
 
 #: where a part keeps its headers by lower-case name (see :func:`header_index`)
 INDEX = "_mailwarden_headers"
@@ -257,7 +258,7 @@ class _Splitter:
 
     def _start(self, msg: Message, body: int, prefix: bytes, depth: int) -> _Frame | _Boundary | None:
         """Begin a multipart: a frame whose first part starts at ``frame.at``, or the line it ended at."""
-        boundary = msg.get_boundary()
+        boundary = boundary_of(msg)
         if boundary is None:
             msg.defects.append(errors.NoBoundaryInMultipartDefect())
             end = self._next_boundary(body)
@@ -457,6 +458,43 @@ def content_type(msg: Message) -> str:
         return msg.get_content_type()
     ctype = value.partition(";")[0].strip().lower()
     return ctype if ctype.count("/") == 1 else "text/plain"
+
+
+def boundary_of(msg: Message) -> str | None:
+    """``msg.get_boundary()``, without the stdlib's general parameter machinery for the usual value.
+
+    For an ASCII Content-Type without backslashes or "*" (no escapes, no RFC 2231 forms) whose type holds
+    no quote or "=" (and is not the word "boundary"), the stdlib's steps come down to these: split the
+    parameters at ";" outside quotes, take the first whose name (before "=", stripped, any case) is
+    "boundary", and unquote its stripped value twice (``get_param`` and ``get_boundary`` each unquote it
+    once), then strip trailing blanks. Anything
+    else is left to the stdlib. A test holds the two equal.
+    """
+    values = header_index(msg).get("content-type")
+    if not values:
+        return msg.get_boundary()
+    value = values[0]
+    head, semicolon, rest = value.partition(";")
+    if not value.isascii() or "\\" in value or "*" in value or '"' in head or "=" in head:
+        return msg.get_boundary()
+    if head.strip().lower() == "boundary":  # the type itself would be taken for the parameter
+        return msg.get_boundary()
+    held: list[str] = []
+    quotes = 0
+    for piece in rest.split(";") if semicolon else ():
+        held.append(piece)
+        quotes += piece.count('"')
+        if quotes % 2:
+            continue  # a ";" inside quotes: the parameter goes on
+        param = ";".join(held) if len(held) > 1 else piece
+        held, quotes = [], 0
+        name, equals, data = param.partition("=")
+        if name.strip().lower() == "boundary":
+            return unquote(unquote(data.strip() if equals else "")).rstrip()
+    if held and ";".join(held).partition("=")[0].strip().lower() == "boundary":
+        param = ";".join(held)
+        return unquote(unquote(param.partition("=")[2].strip())).rstrip()
+    return None
 
 
 def _transfer_encoding(msg: Message) -> str:

@@ -20,7 +20,7 @@ from mailwarden.mime.defects import Defect, DefectLog
 from mailwarden.mime.encoded_words import _FOLD, _decode_header, decode_header, unfold
 from mailwarden.mime.params import _EXTENDED, _unquote, _unquote_escaped
 from mailwarden.mime.parse import INTERESTING_HEADERS, parse_message
-from mailwarden.mime.split import _transfer_encoding, content_type, header_index, split
+from mailwarden.mime.split import _transfer_encoding, boundary_of, content_type, header_index, split
 
 MANY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -258,3 +258,57 @@ def test_unquoting_without_escapes_gives_the_character_loop_result(value: str) -
 def test_a_parameter_name_without_a_star_is_never_an_rfc2231_one(name: str) -> None:
     if "*" not in name:
         assert _EXTENDED.fullmatch(name) is None
+
+
+# -- split: the boundary parameter -------------------------------------------------------------------------
+
+_TYPE_PIECES = [
+    "multipart/mixed",
+    "Multipart/Alternative",
+    "boundary",
+    "BOUNDARY",
+    " ",
+    "\t",
+    ";",
+    "=",
+    '"',
+    "<",
+    ">",
+    "'",
+    "b",
+    "x y",
+    "----=_Part_0_a56d7250574f_alt",
+    "charset",
+    "*",
+    "\\",
+    "é",
+    "\udce9",
+]
+
+
+@st.composite
+def content_types(draw: st.DrawFn) -> str:
+    head = draw(st.sampled_from(["multipart/mixed", "text/plain", "boundary", "a=b", '"q"', ""]))
+    pieces = st.lists(st.sampled_from(_TYPE_PIECES), max_size=10).map("".join)
+    usual = st.builds(
+        lambda name, quote, value, end: f"{name}={quote}{value}{quote}{end}",
+        st.sampled_from(["boundary", " Boundary ", "BOUNDARY", "boundar", "charset"]),
+        st.sampled_from(["", '"', "'"]),
+        pieces,
+        st.sampled_from(["", " ", "  \t"]),
+    )
+    params = draw(st.lists(st.one_of(usual, pieces), max_size=4))
+    return ";".join([head, *params])
+
+
+@MANY
+@given(content_types())
+@example('multipart/mixed; boundary="a;b"; boundary=c')
+@example('multipart/mixed; boundary="<x>"')
+@example("multipart/mixed; boundary")
+@example('multipart/mixed; charset="x; boundary=y')
+@example("boundary; boundary=x")
+def test_the_boundary_shortcut_gives_the_stdlib_boundary(value: str) -> None:
+    raw = ("Content-Type: " + value).encode("utf-8", "surrogateescape") + b"\r\n\r\n"
+    msg = split(raw, max_depth=40, max_parts=2000).message
+    assert boundary_of(msg) == Message.get_boundary(msg)
