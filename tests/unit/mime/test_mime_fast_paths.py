@@ -8,6 +8,7 @@ encoded-word, a control character), so both sides of every condition are reached
 
 from __future__ import annotations
 
+import re
 from email.message import Message
 
 from hypothesis import HealthCheck, example, given, settings
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from test_mime_split import mime_message
 
 from mailwarden.mime import parse as parse_module
+from mailwarden.mime.addresses import _SIMPLE
 from mailwarden.mime.dates import _parse_text, parse_date
 from mailwarden.mime.defects import Defect, DefectLog
 from mailwarden.mime.encoded_words import _FOLD, _decode_header, decode_header, unfold
@@ -312,3 +314,72 @@ def test_the_boundary_shortcut_gives_the_stdlib_boundary(value: str) -> None:
     raw = ("Content-Type: " + value).encode("utf-8", "surrogateescape") + b"\r\n\r\n"
     msg = split(raw, max_depth=40, max_parts=2000).message
     assert boundary_of(msg) == Message.get_boundary(msg)
+
+
+# -- addresses: the simple-shape expression ----------------------------------------------------------------
+
+_OLD_ADDR = r"[^\s<>()\[\]\\,;:@\"]+@[^\s<>()\[\]\\,;:@\"]+"
+#: the expression before its repeats were made possessive
+_OLD_SIMPLE = re.compile(
+    rf"""\s*(?:(?P<bare>{_OLD_ADDR})|(?:"(?P<quoted>[^"\\]*)"|(?P<plain>[^<>()\[\]\\,;:@"]*?))\s*<(?P<addr>{_OLD_ADDR})>)\s*"""
+)
+
+
+def _pair(match: re.Match[str] | None) -> tuple[str, str] | None:
+    """What _simple_pairs takes from a match."""
+    if match is None:
+        return None
+    if match["bare"] is not None:
+        return "", match["bare"]
+    name = match["quoted"] if match["quoted"] is not None else " ".join(match["plain"].split())
+    return name, match["addr"]
+
+
+_ADDRESS_PIECES = [
+    "a",
+    "b.c",
+    "@",
+    "<",
+    ">",
+    '"',
+    " ",
+    "\t",
+    "\u3000",
+    "=?UTF-8?B?5a6B?=",
+    "张",
+    ",",
+    "(",
+    "\\",
+    ":",
+]
+
+
+_address_noise = st.one_of(
+    st.lists(st.sampled_from(["a", " ", "\t", "\u3000", "=?UTF-8?B?5a6B?=", "张", "b.c"]), max_size=6).map(
+        "".join
+    ),
+    st.lists(st.sampled_from(_ADDRESS_PIECES), max_size=3).map("".join),
+)
+_address_texts = st.one_of(
+    st.lists(st.sampled_from(_ADDRESS_PIECES), max_size=14).map("".join),
+    st.builds(lambda *parts: "".join(parts), _address_noise, st.just("<a@b.c>"), _address_noise),
+    st.builds(lambda *parts: "".join(parts), _address_noise, st.just("a@b"), _address_noise),
+    st.builds(
+        lambda *parts: "".join(parts), st.just('"'), _address_noise, st.just('" <a@b>'), _address_noise
+    ),
+    st.builds(
+        lambda name, blank: f'"{name}"{blank}<a@b>',
+        st.lists(st.sampled_from(_ADDRESS_PIECES), max_size=5).map("".join),
+        st.sampled_from(["", " ", "\t "]),
+    ),
+)
+
+
+@MANY
+@given(_address_texts)
+@example(' "Name" <a@b> ')
+@example('"a\\\\" <a@b>')
+@example("Name  \t <a@b>")
+@example("a@b")
+def test_the_possessive_simple_address_expression_matches_as_before(text: str) -> None:
+    assert _pair(_SIMPLE.fullmatch(text)) == _pair(_OLD_SIMPLE.fullmatch(text))
