@@ -19,6 +19,14 @@ __all__ = ["parse_date"]
 _GMT_OFFSET = re.compile(r"\b(?:GMT|UTC|UT)\s*([+-])(\d{1,2})(?::?(\d{2}))?\b", re.IGNORECASE)
 _COLON_OFFSET = re.compile(r"([+-])(\d{2}):(\d{2})(?=\s|$|\()")
 _HAS_ZONE = re.compile(r"[+-]\d{4}\b|\b(?:UTC?|GMT|Z|[A-IK-Z]|[ECMP][SD]T)\b\s*(?:\(.*\))?\s*$")
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, 1)}
+#: the form nearly every Date header has: "Sat, 20 Sep 2025 12:15:25 +0800" (the day name optional; a
+#: year below 1000 is left to parsedate_tz, which reads "0050" as 2050)
+_RFC5322 = re.compile(
+    rf"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?([0-9]{{1,2}}) ({'|'.join(_MONTH_NAMES)}) ([1-9][0-9]{{3}}) "
+    r"([0-9]{2}):([0-9]{2}):([0-9]{2}) ([+-])([0-9]{2})([0-9]{2})"
+)
 
 
 def _normalise(text: str) -> str:
@@ -53,6 +61,29 @@ def parse_date(value: str | None, log: DefectLog) -> datetime | None:
         log.add("date", "no Date header")
         return None
     text = " ".join(value.split())
+    return _rfc5322(text) or _parse_text(text, log)
+
+
+def _rfc5322(text: str) -> datetime | None:
+    """The common form read directly: what the general path gives it (no rewriting, no defect), or None.
+
+    ``parsedate_tz`` reads the same fields; the zone "+hhmm" is sign * (hh hours + mm minutes), and "-0000"
+    is UTC. A value datetime refuses (31 February, hour 24, a zone of a day or more) takes the general path.
+    """
+    match = _RFC5322.fullmatch(text)
+    if match is None:
+        return None
+    day, month, year, hour, minute, second, sign, zone_hours, zone_minutes = match.groups()
+    offset = int(zone_hours) * 3600 + int(zone_minutes) * 60
+    try:
+        zone = timezone(timedelta(seconds=-offset if sign == "-" else offset))
+        return datetime(int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second), tzinfo=zone)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _parse_text(text: str, log: DefectLog) -> datetime | None:
+    """``parse_date`` of white-space-normalised text, every step."""
     normal = _normalise(text)
     result = _from_tuple(normal) or _from_iso(normal)
     if result is None:

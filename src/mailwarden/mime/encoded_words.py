@@ -36,6 +36,8 @@ Word = tuple[str, str, str]  # charset label, "b" or "q", encoded text
 
 def unfold(value: str) -> str:
     """RFC 5322 unfolding: a line break followed by white space is removed, the white space kept."""
+    if "\n" not in value and "\r" not in value:  # one line, as most values are: nothing to remove
+        return value
     return _FOLD.sub("", value).replace("\r", "").replace("\n", "")
 
 
@@ -64,6 +66,15 @@ def header_text(value: str, log: DefectLog, where: str, hints: Sequence[str] = (
 
 def decode_header(value: str, log: DefectLog, where: str, hints: Sequence[str] = ()) -> str:
     """The text of a header value: unfolded, 8-bit bytes and encoded-words decoded, controls as spaces."""
+    if value.isascii() and value.isprintable() and "=?" not in value:
+        # Most values: one line of printable ASCII (no line break, tab or other control) without an
+        # encoded-word, which every step below would return as it is. A test holds the two paths equal.
+        return value.strip()
+    return _decode_header(value, log, where, hints)
+
+
+def _decode_header(value: str, log: DefectLog, where: str, hints: Sequence[str] = ()) -> str:
+    """``decode_header`` without its shortcut: every step, whatever the value."""
     text = decode_words(header_text(value, log, where, hints), log, where, hints)
     return _CONTROLS.sub(" ", text).strip()
 

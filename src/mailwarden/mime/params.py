@@ -82,6 +82,15 @@ def _unquote(value: str) -> str:
     value = value.strip()
     if not value.startswith('"'):
         return value
+    if "\\" not in value:
+        # no escapes (nearly every value): up to the next quote, or to the end when it never closes
+        end = value.find('"', 1)
+        return value[1:] if end < 0 else value[1:end]
+    return _unquote_escaped(value)
+
+
+def _unquote_escaped(value: str) -> str:
+    """A quoted value (stripped, starting with a quote), read character by character for escapes."""
     out: list[str] = []
     index = 1
     while index < len(value):
@@ -109,7 +118,8 @@ def parse_header_value(raw: str | None, log: DefectLog, where: str, hints: Seque
         log.add("parameter", f"{where}: parameter without a ';' before it")
         value, missing = value.split(None, 1)
         rest.insert(0, missing)
-    value = value.encode("ascii", "ignore").decode("ascii")
+    if not value.isascii():
+        value = value.encode("ascii", "ignore").decode("ascii")
     plain: dict[str, str] = {}
     extended: dict[str, dict[int, tuple[str, bool]]] = {}
     for piece in rest[:_SEGMENT_LIMIT]:
@@ -119,7 +129,7 @@ def parse_header_value(raw: str | None, log: DefectLog, where: str, hints: Seque
             if piece.strip():
                 log.add("parameter", f"{where}: parameter without '=' ignored")
             continue
-        match = _EXTENDED.fullmatch(name)
+        match = _EXTENDED.fullmatch(name) if "*" in name else None  # no "*", no RFC 2231 form
         if match is None:
             plain.setdefault(name, _unquote(data))
             continue

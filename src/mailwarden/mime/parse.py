@@ -22,8 +22,9 @@ from mailwarden.mime.dates import parse_date
 from mailwarden.mime.defects import DefectLog
 from mailwarden.mime.encoded_words import decode_header, header_text
 from mailwarden.mime.message import AutoReplySignals, ParsedMessage
+from mailwarden.mime.split import header_index
 from mailwarden.mime.transfer import part_bytes
-from mailwarden.mime.tree import Tree, build_tree, find, raw_header, raw_headers
+from mailwarden.mime.tree import Tree, build_tree, find
 
 __all__ = ["INTERESTING_HEADERS", "extract_part", "parse_message"]
 
@@ -53,6 +54,8 @@ INTERESTING_HEADERS = (
 )
 #: RFC 5322 section 3.6: these may appear at most once
 _ONCE = ("from", "sender", "reply-to", "to", "cc", "bcc", "message-id", "in-reply-to", "subject", "date")
+#: name -> position in INTERESTING_HEADERS
+_INTERESTING = {name: position for position, name in enumerate(INTERESTING_HEADERS)}
 _ADDRESS_FIELDS = {
     "from_": "from",
     "sender": "sender",
@@ -106,38 +109,49 @@ def parse_message(raw: bytes | Path, *, text: bool = True) -> ParsedMessage:
 
 def _fill_headers(result: ParsedMessage, tree: Tree, log: DefectLog) -> None:
     message, hints = tree.message, tree.hints
+    index = header_index(message)  # every lookup below is one dict access: names are already lower case
     for name in _ONCE:
-        count = len(raw_headers(message, name))
-        if count > 1:
-            log.add("header_repeated", f"{name}: {count} times; the first is used")
+        values = index.get(name)
+        if values is not None and len(values) > 1:
+            log.add("header_repeated", f"{name}: {len(values)} times; the first is used")
     with log.guard("message-id"):
-        result.message_id = _message_id(tree, log)
+        result.message_id = _message_id(index, log)
     with log.guard("in-reply-to"):
-        in_reply_to = raw_header(message, "in-reply-to")
+        in_reply_to = _first(index, "in-reply-to")
         result.in_reply_to = message_id(header_text(in_reply_to, log, "In-Reply-To")) if in_reply_to else None
     with log.guard("references"):
-        references = " ".join(raw_headers(message, "references"))
+        references = " ".join(index.get("references", ()))
         result.references = message_ids(header_text(references, log, "References"))
     # a guard costs a few microseconds, and most of these headers are absent: only present ones get one
     for field_name, header in _ADDRESS_FIELDS.items():
-        if values := raw_headers(message, header):
+        if values := index.get(header):
             with log.guard(header):
                 setattr(result, field_name, parse_addresses(values, log, header.title(), hints))
     with log.guard("date"):
-        date = raw_header(message, "date")
+        date = _first(index, "date")
         result.date = parse_date(None if date is None else header_text(date, log, "Date"), log)
     with log.guard("subject"):
-        subject = raw_header(message, "subject")
+        subject = _first(index, "subject")
         result.subject = "" if subject is None else decode_header(subject, log, "Subject", hints)
-    for name in INTERESTING_HEADERS:
-        values = raw_headers(message, name)
+    # the few interesting headers a message has, found from its own (dozen or so) names, in the
+    # INTERESTING_HEADERS order that the defects and the dict follow
+    present = [name for name in index if name in _INTERESTING]
+    if len(present) > 1:
+        present.sort(key=_INTERESTING.__getitem__)
+    for name in present:
+        values = index[name]
         if values:
             with log.guard(name):
                 result.headers[name] = [decode_header(value, log, name, hints) for value in values]
 
 
-def _message_id(tree: Tree, log: DefectLog) -> str | None:
-    raw = raw_header(tree.message, "message-id")
+def _first(index: dict[str, list[str]], name: str) -> str | None:
+    values = index.get(name)
+    return values[0] if values else None
+
+
+def _message_id(index: dict[str, list[str]], log: DefectLog) -> str | None:
+    raw = _first(index, "message-id")
     if raw is None:
         log.add("message_id", "no Message-ID header")
         return None

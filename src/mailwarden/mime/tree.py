@@ -24,7 +24,7 @@ from mailwarden.mime.charsets import resolve
 from mailwarden.mime.defects import DefectLog
 from mailwarden.mime.encoded_words import unfold
 from mailwarden.mime.params import HeaderValue, content_type_or_default, parse_header_value
-from mailwarden.mime.split import Split, split
+from mailwarden.mime.split import INDEX, Split, content_type, header_index, split
 
 __all__ = ["MAX_DEPTH", "MAX_PARTS", "Node", "Tree", "build_tree", "find", "raw_header", "raw_headers"]
 
@@ -74,29 +74,18 @@ class Tree:
     hints: list[str]
 
 
-def _header_index(part: Message) -> dict[str, list[str]]:
-    """The part's headers by lower-case name, built once: a message is asked for some fifty headers, and
-    scanning them all each time was a third of the parsing time. Parts are never modified after parsing."""
-    index: dict[str, list[str]] | None = getattr(part, "_mailwarden_headers", None)
-    if index is None:
-        index = {}
-        for key, value in part.raw_items():
-            index.setdefault(key.strip().lower(), []).append(str(value))
-        part._mailwarden_headers = index  # type: ignore[attr-defined]
-    return index
-
-
 def raw_headers(part: Message, name: str) -> Sequence[str]:
     """Every value of header ``name`` exactly as compat32 holds it (8-bit bytes as surrogates).
 
     The index's own list, not a copy: a message is asked for some fifty headers.
     """
-    index = part.__dict__.get("_mailwarden_headers") or _header_index(part)
+    index = part.__dict__.get(INDEX) or header_index(part)
     return index.get(name.lower(), ())
 
 
 def raw_header(part: Message, name: str) -> str | None:
-    index = part.__dict__.get("_mailwarden_headers") or _header_index(part)
+    """The first value of header ``name``, or None."""
+    index = part.__dict__.get(INDEX) or header_index(part)
     values = index.get(name.lower())
     return values[0] if values else None
 
@@ -119,19 +108,23 @@ def _structure_defects(part: Message, path: str, log: DefectLog) -> None:
 
 def _node(part: Message, path: str, log: DefectLog, hints: list[str]) -> Node:
     where = f"part {path or 'message'}"
-    raw_type = raw_header(part, "content-type")
-    type_params = parse_header_value(raw_type, log, f"{where} Content-Type", hints)
-    if raw_type is None:
+    index = part.__dict__.get(INDEX) or header_index(part)
+    raw_types = index.get("content-type")
+    if raw_types is None:
+        type_params = parse_header_value(None, log, f"{where} Content-Type", hints)
         # the default depends on the parent (message/rfc822 inside multipart/digest); compat32 knows it
-        content_type = part.get_default_type()
+        media_type = part.get_default_type()
     else:
-        content_type = content_type_or_default(type_params, log, where)
-    disposition = parse_header_value(raw_header(part, "content-disposition"), log, where, hints)
-    _structure_defects(part, path, log)
-    container = part.is_multipart() and part.get_content_maintype() == "multipart"
-    if container and not content_type.startswith("multipart/"):
-        content_type = part.get_content_type()
-    return Node(path, part, content_type, type_params, disposition, container=container)
+        type_params = parse_header_value(raw_types[0], log, f"{where} Content-Type", hints)
+        media_type = content_type_or_default(type_params, log, where)
+    dispositions = index.get("content-disposition")
+    disposition = parse_header_value(dispositions[0] if dispositions else None, log, where, hints)
+    if part.defects:
+        _structure_defects(part, path, log)
+    container = part.is_multipart() and content_type(part).startswith("multipart/")
+    if container and not media_type.startswith("multipart/"):
+        media_type = content_type(part)
+    return Node(path, part, media_type, type_params, disposition, container=container)
 
 
 def _charset_hints(message: Message) -> list[str]:
@@ -146,14 +139,15 @@ def _charset_hints(message: Message) -> list[str]:
     while stack and seen < MAX_PARTS:
         part, depth = stack.pop()
         seen += 1
-        content_type = raw_header(part, "content-type") or ""
-        folded = "\n" in content_type or "\r" in content_type
-        match = _CHARSET.search(unfold(content_type) if folded else content_type)
+        raw_types = (part.__dict__.get(INDEX) or header_index(part)).get("content-type")
+        raw_type = raw_types[0] if raw_types else ""
+        folded = "\n" in raw_type or "\r" in raw_type
+        match = _CHARSET.search(unfold(raw_type) if folded else raw_type)
         if match is not None:
             label = match[1].strip("\"'")
             if resolve(label).family in {"cjk", "other"} and label not in found:
                 found.append(label)
-        payload = part.get_payload() if part.is_multipart() else None
+        payload = part.__dict__.get("_payload")  # get_payload() of a multipart: the list itself
         if isinstance(payload, list) and depth < MAX_DEPTH:
             stack.extend((child, depth + 1) for child in reversed(payload) if isinstance(child, Message))
     return sorted(found, key=lambda label: resolve(label).family != "cjk")
