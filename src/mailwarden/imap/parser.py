@@ -39,6 +39,7 @@ from mailwarden.imap.responses import (
     UntaggedResponse,
     Value,
 )
+from mailwarden.imap.values import Malformed, scan_values
 
 __all__ = ["ParserLimits", "ResponseParser"]
 
@@ -65,125 +66,11 @@ class ParserLimits:
     spool_dir: Path | None = None
 
 
-class _Malformed(Exception):
-    """Internal: what is wrong, in words; the parser turns it into an IMAPParseError with host and port."""
-
-
-_SP, _LPAREN, _RPAREN, _DQUOTE, _LBRACE, _TILDE = b' ()"{~'
 _NUMBERED = re.compile(rb"([0-9]{1,20}) ([A-Za-z][A-Za-z0-9._=-]*)(?= |\Z)")
 _NAME = re.compile(rb"([A-Za-z][A-Za-z0-9._=-]*)(?= |\Z)")
 _TAGGED = re.compile(rb'([^\x00-\x20\x7f-\xff(){%*"\\+]+) ([A-Za-z]+)(?= |\Z)')
 _TAGGED_STATUS: dict[bytes, Literal["OK", "NO", "BAD"]] = {b"OK": "OK", b"NO": "NO", b"BAD": "BAD"}
 _CODE = re.compile(rb'\[([^\x00-\x20\x7f-\xff()\[\]{"%*\\]+)(?: ((?:[^\]"]|"(?:[^"\\]|\\.)*")*))?\]', re.S)
-_QUOTED = re.compile(rb'"([^"\\]*(?:\\.[^"\\]*)*)"', re.S)
-_UNESCAPE = re.compile(rb'\\([\\"])')
-_LITERAL = re.compile(rb"~?\{([0-9]+)[+-]?\}")
-# An atom, leniently: no SP, CTL, parens, quote; "[...]" sections may hold anything but "]"
-# (BODY[HEADER.FIELDS (FROM)]); "{" and "]" only after the first byte.
-_ATOM = re.compile(rb'(?:[^\x00-\x20\x7f()"{\[\]]|\[[^\]]*\])(?:[^\x00-\x20\x7f()"\[]|\[[^\]]*\])*')
-
-
-# The fast path (see _scan_values): one match takes a ``NAME value`` pair of the kinds a FETCH, STATUS or
-# CAPABILITY response is made of -- a number, a quoted string without escapes, a flat list of atoms, an
-# atom -- and produces exactly the values the token-by-token scan would. It is conservative: anything it is
-# not sure of (escapes, sections, nested lists, literals, odd spacing) does not match, and the general scan
-# takes over at that very position.
-_PAIR = re.compile(
-    rb" ?(?![Nn][Ii][Ll] )([A-Za-z][A-Za-z0-9.\-]*) "
-    rb"(?:(0|[1-9][0-9]{0,19})(?=[ )]|\Z)"
-    rb'|"([^"\\]*)"'
-    rb'|\(([^\x00-\x1f\x7f()"{\[\]~]*)\)'
-    rb'|([^\x00-\x20\x7f()"{\[\]~][^\x00-\x20\x7f()"\[\]]*)(?=[ )]|\Z))'
-)
-_PAIR_NUMBER, _PAIR_QUOTED, _PAIR_LIST = 2, 3, 4
-# What usually follows a run of pairs in a FETCH: ``BODY[] {1234}`` (a section atom and the literal that ends
-# the line), as the general scan would read it: the atom's section may hold anything but "]".
-_SECTION_LITERAL = re.compile(
-    rb" ?([A-Za-z][A-Za-z0-9.\-]*\[[^\]]*\](?:<[0-9.]+>)?) ~?\{([0-9]{1,19})[+-]?\}\Z"
-)
-
-
-def _atom_value(token: bytes) -> Value:
-    if token.isdigit() and (token[0] != 0x30 or len(token) == 1) and len(token) <= 20:
-        return int(token)
-    if len(token) == 3 and token.upper() == b"NIL":
-        return None
-    return Atom(token)
-
-
-def _scan_values(
-    seg: bytes, i: int, stack: list[list[Value]], max_depth: int, *, fast: bool = True
-) -> int | None:
-    """Tokenise ``seg[i:]`` into ``stack`` (innermost open list last).
-
-    Returns the size of the literal announced at the end of the segment, or None if the segment ends without
-    one. Iterative on purpose: see the module docstring. ``fast`` takes runs of ``NAME value`` pairs with one
-    regular-expression match each (``_PAIR``), two to four tokens at a time; the result is the same without
-    it (a property test holds both ways to that), only slower.
-    """
-    n = len(seg)
-    top = stack[-1]
-    pair = _PAIR.match if fast else None
-    while i < n:
-        c = seg[i]
-        if c == _SP:
-            i += 1
-        elif c == _LPAREN:
-            if len(stack) > max_depth:
-                raise _Malformed(f"lists nested deeper than {max_depth}")
-            top = []
-            stack.append(top)
-            i += 1
-        elif c == _RPAREN:
-            if len(stack) == 1:
-                raise _Malformed("')' without a matching '('")
-            closed = tuple(stack.pop())
-            top = stack[-1]
-            top.append(closed)
-            i += 1
-        elif c == _DQUOTE:
-            m = _QUOTED.match(seg, i)
-            if m is None:
-                raise _Malformed("a quoted string is not terminated")
-            text = m[1]
-            top.append(_UNESCAPE.sub(rb"\1", text) if b"\\" in text else text)
-            i = m.end()
-        elif (
-            c != _LBRACE and pair is not None and len(stack) <= max_depth and (m := pair(seg, i)) is not None
-        ):
-            # (the depth test: a pair's flat list is one level deeper, which the general scan refuses here)
-            while m is not None:
-                top.append(Atom(m[1]))
-                kind = m.lastindex
-                if kind == _PAIR_NUMBER:
-                    top.append(int(m[2]))
-                elif kind == _PAIR_QUOTED:
-                    top.append(m[3])
-                elif kind == _PAIR_LIST:
-                    top.append(tuple([_atom_value(t) for t in m[4].split(b" ") if t]))
-                else:
-                    top.append(_atom_value(m[5]))
-                i = m.end()
-                m = pair(seg, i)
-            m = _SECTION_LITERAL.match(seg, i)
-            if m is not None:
-                top.append(Atom(m[1]))
-                return int(m[2])
-        else:
-            if c in (_LBRACE, _TILDE):
-                m = _LITERAL.match(seg, i)
-                if m is not None:
-                    if m.end() != n:
-                        raise _Malformed("a literal marker is not at the end of its line")
-                    if len(m[1]) > 19:
-                        raise _Malformed("a literal size is absurdly long")
-                    return int(m[1])
-            m = _ATOM.match(seg, i)
-            if m is None:
-                raise _Malformed(f"unexpected {seg[i : i + 1]!r} at offset {i}")
-            top.append(_atom_value(m[0]))
-            i = m.end()
-    return None
 
 
 class ResponseParser:
@@ -259,7 +146,7 @@ class ResponseParser:
                 raise self._failed
             try:
                 response = self._next()
-            except _Malformed as exc:
+            except Malformed as exc:
                 self._discard_partial()
                 self._failed = IMAPParseError(str(exc), host=self._host, port=self._port)
                 raise self._failed from None
@@ -287,11 +174,11 @@ class ResponseParser:
             end = buf.find(b"\r\n", self._scan)
             if end < 0:
                 if len(buf) - self._pos > limits.max_line:
-                    raise _Malformed(f"a line is longer than {limits.max_line} bytes")
+                    raise Malformed(f"a line is longer than {limits.max_line} bytes")
                 self._scan = max(self._pos, len(buf) - 1)  # a CR at the very end may meet its LF next time
                 return None
             if end - self._pos > limits.max_line:
-                raise _Malformed(f"a line is longer than {limits.max_line} bytes")
+                raise Malformed(f"a line is longer than {limits.max_line} bytes")
             seg = bytes(buf[self._pos : end])
             self._pos = self._scan = end + 2
             self._charge(len(seg))
@@ -302,7 +189,7 @@ class ResponseParser:
     def _charge(self, size: int) -> None:
         self._memory += size
         if self._memory > self.limits.max_memory:
-            raise _Malformed(f"one response needs more than {self.limits.max_memory} bytes of memory")
+            raise Malformed(f"one response needs more than {self.limits.max_memory} bytes of memory")
 
     def _start(self, seg: bytes) -> Response | None:
         if seg[:1] == b"+":
@@ -316,7 +203,7 @@ class ResponseParser:
             else:
                 m = _NAME.match(seg, 2)
                 if m is None:
-                    raise _Malformed(f"an untagged response has no name: {seg[:40]!r}")
+                    raise Malformed(f"an untagged response has no name: {seg[:40]!r}")
                 raw_name = m[1]
             name = raw_name.decode("ascii").upper()
             if number is None and name in STATUS_NAMES:
@@ -328,20 +215,20 @@ class ResponseParser:
             return self._continue(seg, m.end())
         m = _TAGGED.match(seg)
         if m is None:
-            raise _Malformed(f"not an IMAP response: {seg[:40]!r}")
+            raise Malformed(f"not an IMAP response: {seg[:40]!r}")
         status = _TAGGED_STATUS.get(m[2].upper())
         if status is None:
-            raise _Malformed(f"a tagged response with status {m[2]!r}")
+            raise Malformed(f"a tagged response with status {m[2]!r}")
         code, text = self._resp_text(seg, m.end())
         self._memory = 0
         return TaggedResponse(m[1].decode("ascii"), status, code, text)
 
     def _continue(self, seg: bytes, i: int) -> Response | None:
         assert self._stack is not None
-        size = _scan_values(seg, i, self._stack, self.limits.max_depth, fast=self._fast_path)
+        size = scan_values(seg, i, self._stack, self.limits.max_depth, fast=self._fast_path)
         if size is not None:
             if size > self.limits.max_literal:
-                raise _Malformed(f"a literal of {size} bytes is over the limit of {self.limits.max_literal}")
+                raise Malformed(f"a literal of {size} bytes is over the limit of {self.limits.max_literal}")
             if size <= self.limits.spill_threshold:
                 self._charge(size)
                 start = self._pos
@@ -358,7 +245,7 @@ class ResponseParser:
             self._remaining = size
             return None
         if len(self._stack) > 1:
-            raise _Malformed("a parenthesised list is not closed at the end of the response")
+            raise Malformed("a parenthesised list is not closed at the end of the response")
         name, number = self._head
         response = UntaggedResponse(name, number, tuple(self._stack[0]))
         self._stack = None
@@ -391,8 +278,8 @@ class ResponseParser:
             return ()
         stack: list[list[Value]] = [[]]
         try:
-            literal = _scan_values(raw, 0, stack, self.limits.max_depth, fast=self._fast_path)
-        except _Malformed:
+            literal = scan_values(raw, 0, stack, self.limits.max_depth, fast=self._fast_path)
+        except Malformed:
             literal = -1
         if literal is not None or len(stack) != 1:
             return (Atom(raw),)  # free-text arguments, e.g. a REFERRAL or a vendor's code
