@@ -1,34 +1,35 @@
-"""``mailwarden notify channel add|list|remove|enable|disable``, ``notify test``, ``notify worker``,
-``notify outbox`` and ``notify retry``."""
+"""``mailwarden notify channel add|list|remove|enable|disable`` and ``notify test``; the queue's commands
+(``worker``, ``outbox``, ``retry``) are in :mod:`.notify_queue`."""
 
 from __future__ import annotations
 
 import asyncio
-import signal
 import sys
-from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from mailwarden.access import service as access
 from mailwarden.access.models import Agent
+from mailwarden.cli import notify_queue
 from mailwarden.cli.common import EXIT_PROBLEM, ConfigOpt, JsonOpt, LangOpt, Run, run_async
 from mailwarden.core import clock
 from mailwarden.core.errors import InputError, MailwardenError
 from mailwarden.notify import service
 from mailwarden.notify.alerts import Alert, Person, render
 from mailwarden.notify.errors import DeliveryError
-from mailwarden.notify.models import Channel, OutboxItem
+from mailwarden.notify.models import Channel
 from mailwarden.notify.transports import TRANSPORTS, Context
 from mailwarden.notify.transports.http import HTTP
-from mailwarden.notify.worker import Event, Worker, WorkerOptions, worker_name
+from mailwarden.notify.worker import worker_name
 
 app = typer.Typer(help="Chat and e-mail alerts. 聊天群与邮件通知。", no_args_is_help=True)
 channel_app = typer.Typer(help="Where alerts go. 通知通道。", no_args_is_help=True)
 app.add_typer(channel_app, name="channel")
+app.command("worker")(notify_queue.worker)
+app.command("outbox")(notify_queue.outbox)
+app.command("retry")(notify_queue.retry)
 
 Kind = StrEnum("Kind", {k: k for k in TRANSPORTS})  # type: ignore[misc]
 
@@ -243,147 +244,6 @@ def check(
     run.emit({"ok": True, "answer": answer})
 
 
-@app.command("worker")
-def worker(
-    once: Annotated[bool, typer.Option("--once", help="Deliver what is due, then stop. 发完即停。")] = False,
-    timeout: Annotated[
-        float | None,
-        typer.Option("--timeout", help="Seconds per request (default: [notify] timeout). 每次请求超时。"),
-    ] = None,
-    hold: Annotated[
-        float | None,
-        typer.Option("--hold", help="Seconds a claim lasts, more than --timeout ([notify] hold). 认领时长。"),
-    ] = None,
-    poll: Annotated[
-        float | None, typer.Option("--poll", help="Seconds between polls ([notify] poll). 轮询间隔。")
-    ] = None,
-    config: ConfigOpt = None,
-    as_json: JsonOpt = False,
-    lang: LangOpt = None,
-) -> None:
-    """Deliver queued alerts until SIGTERM. 持续发送排队的通知，直到收到 SIGTERM。"""
-    run = Run(config, as_json, lang)
-    settings = run.settings.notify
-    seconds = settings.timeout if timeout is None else timeout
-    held = settings.hold if hold is None else hold
-    pause = settings.poll if poll is None else poll
-    if seconds <= 0 or pause <= 0 or held <= seconds:
-        run.fail(
-            InputError(
-                detail="--hold must be longer than --timeout (or a slow request loses its claim); "
-                "--timeout and --poll must be positive"
-            )
-        )
-    box = run.secret_box()
-    options = WorkerOptions(
-        hold=timedelta(seconds=held),
-        poll=pause,
-        allow_private_targets=settings.allow_private_targets,
-    )
-
-    def on_event(event: Event) -> None:
-        run.event(
-            {
-                "event": event.outcome,
-                "channel": event.channel,
-                "keys": list(event.keys),
-                "detail": event.detail,
-            }
-        )
-        if event.outcome != "paced":
-            run.say(
-                run.t(
-                    "notify.worker_event",
-                    channel=event.channel,
-                    outcome=event.outcome,
-                    keys=", ".join(event.keys[:3]) + (" …" if len(event.keys) > 3 else ""),
-                    detail=event.detail,
-                )
-            )
-
-    async def go() -> None:
-        async with run.database() as db:
-            http = HTTP(timeout=seconds)
-            deliverer = Worker(db, box, http, options, on_event=on_event)
-            try:
-                if once:
-                    await deliverer.drain()
-                    return
-                stop = asyncio.Event()
-                loop = asyncio.get_running_loop()
-                for sig in (signal.SIGTERM, signal.SIGINT):
-                    loop.add_signal_handler(sig, stop.set)
-                run.say(run.t("notify.worker_started", worker=deliverer.name))
-                run.event({"event": "started", "worker": deliverer.name})
-                await deliverer.run(stop)
-                run.say(run.t("notify.worker_stopped"))
-            finally:
-                await http.aclose()
-
-    run_async(go)
-
-
-@app.command("outbox")
-def outbox(
-    state: Annotated[
-        str | None, typer.Option("--state", help="ready, claimed, done, failed or unknown. 状态。")
-    ] = None,
-    channel: Annotated[str | None, typer.Option("--channel", help="Only this channel. 只看此通道。")] = None,
-    limit: Annotated[int, typer.Option("--limit")] = 50,
-    config: ConfigOpt = None,
-    as_json: JsonOpt = False,
-    lang: LangOpt = None,
-) -> None:
-    """Queued and recent alerts, newest first, with their errors. 发件队列。"""
-    run = Run(config, as_json, lang)
-
-    async def go() -> list[tuple[OutboxItem, str]]:
-        async with run.database() as db:
-            return await service.list_outbox(db, state=state, channel=channel, limit=limit)
-
-    items = run_async(go)
-    run.emit({"ok": True, "items": [_item(i, c) for i, c in items]})
-    if run.as_json:
-        return
-    if not items:
-        run.say(run.t("notify.outbox_empty"))
-        return
-    table = Table("id", "channel", "alert", "state", "tries", "next try", "sent", "last error")
-    for item, name in items:
-        table.add_row(
-            str(item.id),
-            name,
-            item.alert_key,
-            item.state,
-            str(item.tries),
-            item.run_after.isoformat(timespec="seconds") if item.state == "ready" else "",
-            item.sent_at.isoformat(timespec="seconds") if item.sent_at else "",
-            (item.last_error or "")[:100],
-        )
-    run.out.print(table)
-
-
-@app.command("retry")
-def retry(
-    item_id: Annotated[int, typer.Argument(help="The outbox id. 队列编号。")],
-    config: ConfigOpt = None,
-    as_json: JsonOpt = False,
-    lang: LangOpt = None,
-) -> None:
-    """Queue an alert in doubt or failed again (it may then arrive twice). 重发状态未知或失败的通知。"""
-    run = Run(config, as_json, lang)
-
-    async def go() -> tuple[OutboxItem, str]:
-        async with run.database() as db:
-            item = await service.requeue(db, item_id)
-            [found] = [(i, c) for i, c in await service.list_outbox(db, limit=10_000) if i.id == item.id]
-            return found
-
-    item, name = run_async(go)
-    run.say(run.t("notify.requeued", id=item.id, channel=name))
-    run.emit({"ok": True, "item": _item(item, name)})
-
-
 def _describe(c: Channel) -> dict[str, Any]:
     return {
         "name": c.name,
@@ -400,19 +260,4 @@ def _describe(c: Channel) -> dict[str, Any]:
         "last_ok_at": c.last_ok_at,
         "last_error": c.last_error,
         "last_error_at": c.last_error_at,
-    }
-
-
-def _item(item: OutboxItem, channel: str) -> dict[str, Any]:
-    return {
-        "id": item.id,
-        "channel": channel,
-        "alert": item.alert_key,
-        "kind": item.alert_kind,
-        "state": item.state,
-        "tries": item.tries,
-        "run_after": item.run_after,
-        "sent_at": item.sent_at,
-        "digest_of": item.digest_of,
-        "last_error": item.last_error,
     }

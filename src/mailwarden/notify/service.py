@@ -212,8 +212,9 @@ async def list_outbox(
         return [(item, name) for item, name in (await session.execute(query)).all()]
 
 
-async def requeue(db: Database, item_id: int) -> OutboxItem:
-    """Send an alert that is in doubt or failed again — the operator's decision, since it may duplicate."""
+async def requeue(db: Database, item_id: int) -> tuple[OutboxItem, str]:
+    """Send an alert that is in doubt or failed again — the operator's decision, since it may duplicate.
+    Returns the item and its channel's name."""
     async with db.session() as session, session.begin():
         item = await session.get(OutboxItem, item_id)
         if item is None:
@@ -221,4 +222,5 @@ async def requeue(db: Database, item_id: int) -> OutboxItem:
         if item.state not in ("unknown", "failed"):
             raise InputError("notify.requeue_state", id=item_id, state=item.state)
         item.state, item.run_after, item.claimed_by, item.claimed_until = "ready", clock.now(), None, None
-    return item
+        channel = await session.get(Channel, item.channel_id)
+    return item, channel.name if channel is not None else str(item.channel_id)
