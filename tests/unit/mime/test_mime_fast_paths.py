@@ -19,7 +19,14 @@ from mailwarden.mime import parse as parse_module
 from mailwarden.mime.addresses import _SIMPLE
 from mailwarden.mime.dates import _parse_text, parse_date
 from mailwarden.mime.defects import Defect, DefectLog
-from mailwarden.mime.encoded_words import _FOLD, _decode_header, decode_header, unfold
+from mailwarden.mime.encoded_words import (
+    _FOLD,
+    _decode_header,
+    _decode_words,
+    decode_header,
+    decode_words,
+    unfold,
+)
 from mailwarden.mime.params import _EXTENDED, _unquote, _unquote_escaped
 from mailwarden.mime.parse import INTERESTING_HEADERS, parse_message
 from mailwarden.mime.split import _transfer_encoding, boundary_of, content_type, header_index, split
@@ -383,3 +390,43 @@ _address_texts = st.one_of(
 @example("a@b")
 def test_the_possessive_simple_address_expression_matches_as_before(text: str) -> None:
     assert _pair(_SIMPLE.fullmatch(text)) == _pair(_OLD_SIMPLE.fullmatch(text))
+
+
+# -- encoded_words: a run of B-words -----------------------------------------------------------------------
+
+_WORD_PIECES = [
+    "=?UTF-8?B?5a6B5rOi?=",
+    "=?UTF-8?B?5rW35aSp?=",
+    "=?utf-8?B?5rW35aSp?=",
+    "=?UTF-8?b?5aSp?=",
+    "=?UTF-8?B?5aSp6Q==?=",
+    "=?UTF-8?B?5aSp6Q=?=",
+    "=?UTF-8?B?5aSp6?=",
+    "=?UTF-8?B?5a 6B?=",
+    "=?UTF-8?B??=",
+    "=?UTF-8?B?w6k=?=",
+    "=?UTF-8?Q?caf=C3=A9?=",
+    "=?gb2312?B?sai827u1?=",
+    "=?gb2312?B?sai8?=",
+    "=??B?YWJj?=",
+    "=?iso-8859-1?B?6Q==?=",
+    "=?UTF-8?B?5a6B",
+    "=?",
+    " ",
+    "\t",
+    "  ",
+    "Re: ",
+    "x",
+]
+
+
+@MANY
+@given(st.lists(st.sampled_from(_WORD_PIECES), min_size=1, max_size=6).map("".join))
+@example("=?UTF-8?B?5a6B5rOi?= =?UTF-8?B?5rW35aSp?=")
+@example("=?UTF-8?B?5a6B5rOi?= =?UTF-8?B?5a6B")
+@example("=?UTF-8?B?5a6B5rOi?==?utf-8?B?5rW35aSp?=")
+def test_a_run_of_b_words_gives_what_the_general_decoder_gives(text: str) -> None:
+    fast_log, general_log = DefectLog(), DefectLog()
+    fast = decode_words(text, fast_log, "Subject", ("gb2312",))
+    general = _decode_words(text, general_log, "Subject", ("gb2312",))
+    assert (fast, _defects(fast_log)) == (general, _defects(general_log))
