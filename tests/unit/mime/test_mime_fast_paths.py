@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from test_mime_split import mime_message
 
 from mailwarden.mime import parse as parse_module
-from mailwarden.mime.addresses import _SIMPLE
+from mailwarden.mime.addresses import _SIMPLE, Address, _parse_addresses, parse_addresses
 from mailwarden.mime.dates import _parse_text, parse_date
 from mailwarden.mime.defects import Defect, DefectLog
 from mailwarden.mime.encoded_words import (
@@ -430,3 +430,34 @@ def test_a_run_of_b_words_gives_what_the_general_decoder_gives(text: str) -> Non
     fast = decode_words(text, fast_log, "Subject", ("gb2312",))
     general = _decode_words(text, general_log, "Subject", ("gb2312",))
     assert (fast, _defects(fast_log)) == (general, _defects(general_log))
+
+
+# -- addresses: remembered headers -------------------------------------------------------------------------
+
+_header_occurrences = st.lists(
+    st.one_of(
+        _address_texts,
+        st.lists(
+            st.sampled_from([*_WORD_PIECES, *_ADDRESS_PIECES, "\udce9", "xn--fsqu00a.xn--fiqs8s", ", "])
+        ).map("".join),
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+@MANY
+@given(_header_occurrences, st.sampled_from([(), ("gb2312",)]), st.sampled_from([200, 1]))
+@example(["a@b", "a@b"], (), 200)
+@example(["x" * 1001], (), 200)
+@example(["".join(f"=?{'xy'[i % 2]}?B?a?=" for i in range(110)) + "<a@b>"], (), 200)  # 220 defects
+def test_remembered_addresses_are_the_addresses_parsed_anew(
+    values: list[str], hints: tuple[str, ...], limit: int
+) -> None:
+    general_log = DefectLog(limit)
+    general = _parse_addresses(values, general_log, "To", hints)
+    for _ in range(2):  # the first call may fill the cache, the second reads it
+        log = DefectLog(limit)
+        found = parse_addresses(values, log, "To", hints)
+        assert (found, _defects(log)) == (general, _defects(general_log))
+        found.append(Address("changed", "by@the.caller"))  # a list of its own: the cache is untouched
