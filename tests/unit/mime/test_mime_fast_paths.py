@@ -27,7 +27,13 @@ from mailwarden.mime.encoded_words import (
     decode_words,
     unfold,
 )
-from mailwarden.mime.params import _EXTENDED, _unquote, _unquote_escaped
+from mailwarden.mime.params import (
+    _EXTENDED,
+    _parse_header_value,
+    _unquote,
+    _unquote_escaped,
+    parse_header_value,
+)
 from mailwarden.mime.parse import INTERESTING_HEADERS, parse_message
 from mailwarden.mime.split import _transfer_encoding, boundary_of, content_type, header_index, split
 
@@ -461,3 +467,49 @@ def test_remembered_addresses_are_the_addresses_parsed_anew(
         found = parse_addresses(values, log, "To", hints)
         assert (found, _defects(log)) == (general, _defects(general_log))
         found.append(Address("changed", "by@the.caller"))  # a list of its own: the cache is untouched
+
+
+# -- params: remembered values -----------------------------------------------------------------------------
+
+_PARAM_PIECES = [
+    "attachment",
+    "text/plain",
+    "; ",
+    ";",
+    "filename=",
+    "name=",
+    "filename*=utf-8''%E6%8A%A5.pdf",
+    "filename*0*=utf-8''%E6",
+    "filename*1*=%8A%A5",
+    "filename*1*=%8A%A5",
+    '"=?UTF-8?B?5oql5Lu3?="',
+    '"a\\\\"b"',
+    "charset=gb2312",
+    " charset=utf-8",
+    "\udcb1\udca8",
+    "=",
+    '"',
+]
+
+
+@MANY
+@given(
+    st.one_of(content_types(), st.lists(st.sampled_from(_PARAM_PIECES), max_size=8).map("".join)),
+    st.sampled_from(["part 1 Content-Type", "part 2"]),
+    st.sampled_from([(), ("gb2312",)]),
+    st.sampled_from([200, 1]),
+)
+@example("x" * 1001, "part 1", (), 200)
+@example(
+    ("x/y; a=" + "".join(f"=?{'xy'[i % 2]}?B?a!?=" for i in range(99))), "part 1", (), 200
+)  # 297 defects
+def test_remembered_header_values_are_the_values_parsed_anew(
+    raw: str, where: str, hints: tuple[str, ...], limit: int
+) -> None:
+    general_log = DefectLog(limit)
+    general = _parse_header_value(raw, general_log, where, hints)
+    for _ in range(2):  # the first call may fill the cache, the second reads it
+        log = DefectLog(limit)
+        parsed = parse_header_value(raw, log, where, hints)
+        assert (parsed, _defects(log)) == (general, _defects(general_log))
+        parsed.params["changed"] = "by the caller"  # a dict of its own: the cache is untouched
