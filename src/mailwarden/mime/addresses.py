@@ -12,11 +12,13 @@ punycode form for protocols that need it.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from email.utils import getaddresses
+from functools import lru_cache
 from typing import NamedTuple
 
-from mailwarden.mime.defects import DefectLog
+from mailwarden.mime.defects import DefectKind, DefectLog
 from mailwarden.mime.encoded_words import decode_header, decode_words, header_text
 
 __all__ = ["Address", "message_id", "message_ids", "parse_addresses"]
@@ -72,7 +74,40 @@ def _unicode_domain(address: str, log: DefectLog, where: str) -> str:
 def parse_addresses(
     values: Sequence[str], log: DefectLog, where: str, hints: Sequence[str] = ()
 ) -> list[Address]:
-    """Every address in the occurrences ``values`` of one header (compat32 raw strings)."""
+    """Every address in the occurrences ``values`` of one header (compat32 raw strings).
+
+    The same header comes back message after message — the mailbox's own address in To, each
+    correspondent's From — and decoding it was a tenth of the parsing time; so short ones are parsed once
+    per process and remembered (see :func:`_parsed`): the addresses, and the defects to record again.
+    """
+    if sum(map(len, values)) > _CACHED_LENGTH:
+        return _parse_addresses(values, log, where, hints)
+    found, defects = _parsed(tuple(values), where, tuple(hints))
+    for kind, detail in defects:
+        log.add(kind, detail)
+    return list(found)
+
+
+#: headers longer than this (all occurrences together) are parsed each time, never remembered
+_CACHED_LENGTH = 1000
+
+
+@lru_cache(maxsize=2048)
+def _parsed(
+    values: tuple[str, ...], where: str, hints: tuple[str, ...]
+) -> tuple[tuple[Address, ...], tuple[tuple[DefectKind, str], ...]]:
+    """:func:`_parse_addresses`, remembered: a pure function of its arguments (``Address`` is immutable and
+    the caller gets a list of its own). The log here keeps every defect, so the caller's log applies its
+    own limit when they are recorded again, in the same order."""
+    log = DefectLog(limit=sys.maxsize)
+    found = _parse_addresses(values, log, where, hints)
+    return tuple(found), tuple((defect.kind, defect.detail) for defect in log.result())
+
+
+def _parse_addresses(
+    values: Sequence[str], log: DefectLog, where: str, hints: Sequence[str] = ()
+) -> list[Address]:
+    """``parse_addresses``, every time."""
     texts = [header_text(value, log, where, hints) for value in values]
     found: list[Address] = []
     for text in texts:

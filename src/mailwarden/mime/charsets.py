@@ -291,7 +291,7 @@ def decode_text(data: bytes, label: str | None, log: DefectLog, where: str, hint
     if not data:
         return ""
     charset = resolve(label)
-    if (charset.ascii_safe or not charset.chain) and _plain_ascii(data):
+    if _plain_ascii(data) and (not charset.chain or charset.ascii_safe):
         return data.decode("ascii")
     if not charset.chain:
         guessed, codec, exact = decode_guessing(data, hints)

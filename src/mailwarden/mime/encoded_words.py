@@ -28,6 +28,8 @@ _WORD = re.compile(r"=\?([^?\s]*)\?([bBqQ])\?([^?]*)\?=")
 _UNTERMINATED = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\s*$")
 _QP_ESCAPE = re.compile(rb"=([0-9A-Fa-f]{2})")
 _B64_JUNK = re.compile(r"[^A-Za-z0-9+/]")
+#: base64 text that decodes as it is: only the alphabet, and "=" only as the padding of the last quantum
+_B64_WORD = re.compile(r"[A-Za-z0-9+/]*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
 _CONTROLS = re.compile(r"[\x00-\x1f\x7f]+")
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 
@@ -83,6 +85,47 @@ def decode_words(text: str, log: DefectLog, where: str, hints: Sequence[str] = (
     """Decode the RFC 2047 encoded-words in ``text`` (already free of raw 8-bit bytes)."""
     if "=?" not in text:
         return text
+    run = _b_run(text)
+    if run is not None:
+        lead, label, data, tail = run
+        return lead + decode_text(data, label or None, log, where, hints) + tail
+    return _decode_words(text, log, where, hints)
+
+
+def _b_run(text: str) -> tuple[str, str, bytes, str] | None:
+    """The usual encoded header, taken apart without the general machinery: (text before, charset label,
+    the words' bytes, text after), or None.
+
+    Usual means: B-words all with the same label, separated by white space only, each a whole number of
+    base64 quanta correctly padded, and no "=?" after the last one (no word cut off). For such text
+    :func:`_decode_words` joins the words' bytes into one run, decodes it with that label and records no
+    defect of its own; this gives the same bytes to the same ``decode_text`` call. A test holds the two
+    equal.
+    """
+    lead: str | None = None
+    label = ""
+    words: list[bytes] = []
+    position = 0
+    for match in _WORD.finditer(text):
+        word_label, encoding, encoded = match.groups()
+        if lead is None:
+            lead, label = text[: match.start()], word_label
+        else:
+            between = text[position : match.start()]
+            if word_label != label or (between and not between.isspace()):
+                return None
+        if encoding not in "bB" or len(encoded) % 4 or not _B64_WORD.fullmatch(encoded):
+            return None
+        words.append(binascii.a2b_base64(encoded))
+        position = match.end()
+    tail = text[position:]
+    if lead is None or "=?" in tail:
+        return None
+    return lead, label, words[0] if len(words) == 1 else b"".join(words), tail
+
+
+def _decode_words(text: str, log: DefectLog, where: str, hints: Sequence[str] = ()) -> str:
+    """``decode_words`` without its shortcut: every encoded-word, whatever its shape."""
     pieces: list[str] = []
     run: list[Word] = []
     position = 0

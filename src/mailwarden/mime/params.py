@@ -17,12 +17,14 @@ its charset is.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import unquote_to_bytes
 
 from mailwarden.mime.charsets import decode_text
-from mailwarden.mime.defects import DefectLog
+from mailwarden.mime.defects import DefectKind, DefectLog
 from mailwarden.mime.encoded_words import decode_header, unfold
 
 __all__ = ["HeaderValue", "parse_header_value"]
@@ -107,9 +109,40 @@ def _unquote_escaped(value: str) -> str:
 
 
 def parse_header_value(raw: str | None, log: DefectLog, where: str, hints: Sequence[str] = ()) -> HeaderValue:
-    """Parse a ``Content-Type``-like header; ``raw`` as compat32 holds it (8-bit bytes as surrogates)."""
+    """Parse a ``Content-Type``-like header; ``raw`` as compat32 holds it (8-bit bytes as surrogates).
+
+    Most values recur from message to message ("text/plain; charset=utf-8"), so short ones are parsed once
+    per process and remembered with their defects (see :func:`_parsed`).
+    """
     if raw is None:
         return HeaderValue("")
+    if len(raw) > _CACHED_LENGTH:
+        return _parse_header_value(raw, log, where, hints)
+    value, params, defects = _parsed(raw, where, tuple(hints))
+    for kind, detail in defects:
+        log.add(kind, detail)
+    return HeaderValue(value, dict(params))
+
+
+#: values longer than this are parsed each time, never remembered
+_CACHED_LENGTH = 1000
+
+
+@lru_cache(maxsize=2048)
+def _parsed(
+    raw: str, where: str, hints: tuple[str, ...]
+) -> tuple[str, tuple[tuple[str, str], ...], tuple[tuple[DefectKind, str], ...]]:
+    """:func:`_parse_header_value`, remembered: a pure function of its arguments. The parameters are kept
+    as pairs (each caller gets a dict of its own); the log here keeps every defect, so the caller's log
+    applies its own limit when they are recorded again, in the same order."""
+    log = DefectLog(limit=sys.maxsize)
+    parsed = _parse_header_value(raw, log, where, hints)
+    defects = tuple((defect.kind, defect.detail) for defect in log.result())
+    return parsed.value, tuple(parsed.params.items()), defects
+
+
+def _parse_header_value(raw: str, log: DefectLog, where: str, hints: Sequence[str] = ()) -> HeaderValue:
+    """``parse_header_value`` of a value, every time."""
     pieces = _split(unfold(raw))
     value = pieces[0].strip().lower()
     rest = pieces[1:]

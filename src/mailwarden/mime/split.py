@@ -382,49 +382,57 @@ def _header_fields(msg: Message, index: dict[str, list[str]], lines: list[bytes]
     """feedparser's ``_parse_headers``: the fields, the unix "From " line, their defects; and a "From "
     line given back to the body (when it is the last line, but not the first). Each field also goes into
     ``index`` (see :func:`header_index`)."""
+    fields: list[bytes] = []
     field: list[bytes] = []
+    given_back: bytes | None = None
     last = len(lines) - 1
     for number, line in enumerate(lines):
-        if line[0] in (_SPACE, _TAB):
+        first = line[0]
+        if first in (_SPACE, _TAB):
             if field:
                 field.append(line)
             else:
                 msg.defects.append(errors.FirstHeaderLineIsContinuationDefect(_decode(line)))
             continue
         if field:
-            _set_field(msg, index, field)
+            fields.append(field[0] if len(field) == 1 else b"".join(field))
             field = []
         if line.startswith(b"From "):
             if number == 0:
                 msg.set_unixfrom(_strip_break(_decode(line)))
             elif number == last:
-                return line
+                given_back = line
             else:
                 msg.defects.append(errors.MisplacedEnvelopeHeaderDefect(_decode(line)))
             continue
-        if line[0] == _COLON:
+        if first == _COLON:
             msg.defects.append(errors.InvalidHeaderDefect("Missing header name."))
             continue
         field = [line]
     if field:
-        _set_field(msg, index, field)
-    return None
+        fields.append(field[0] if len(field) == 1 else b"".join(field))
+    _set_fields(msg, index, fields)
+    return given_back
 
 
-def _set_field(msg: Message, index: dict[str, list[str]], lines: list[bytes]) -> None:
-    # compat32's header_source_parse: the name as sent, the value without the blanks that start its first
-    # line and without the final line break; the folding line breaks inside it stay
-    name, value = _decode(lines[0] if len(lines) == 1 else b"".join(lines)).split(":", 1)
-    value = value.lstrip(" \t").rstrip("\r\n")
-    msg.set_raw(name, value)
-    # A field name here is what _HEADER_LINE matched before the ":": printable ASCII without blanks, so
-    # lower() is all the normalising it needs (``header_index`` strips names it did not see split).
-    key = name.lower()
-    values = index.get(key)
-    if values is None:
-        index[key] = [value]
-    else:
-        values.append(value)
+def _set_fields(msg: Message, index: dict[str, list[str]], fields: list[bytes]) -> None:
+    """Store each field (its lines joined) as compat32's ``header_source_parse`` does: the name as sent,
+    the value without the blanks that start its first line and without the final line break (the folding
+    line breaks inside it stay); and index it. One loop for all the fields of a part: they are a good
+    share of the parsing time, and two calls per field were a third of theirs."""
+    headers = msg.__dict__["_headers"]  # what Message.set_raw appends to
+    for data in fields:
+        name, value = data.decode("ascii", "surrogateescape").split(":", 1)
+        value = value.lstrip(" \t").rstrip("\r\n")
+        headers.append((name, value))
+        # A field name here is what _HEADER_LINE matched before the ":": printable ASCII without blanks,
+        # so lower() is all the normalising it needs (``header_index`` strips names it did not see split).
+        key = name.lower()
+        values = index.get(key)
+        if values is None:
+            index[key] = [value]
+        else:
+            values.append(value)
 
 
 def header_index(part: Message) -> dict[str, list[str]]:

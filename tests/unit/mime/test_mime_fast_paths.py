@@ -16,11 +16,24 @@ from hypothesis import strategies as st
 from test_mime_split import mime_message
 
 from mailwarden.mime import parse as parse_module
-from mailwarden.mime.addresses import _SIMPLE
+from mailwarden.mime.addresses import _SIMPLE, Address, _parse_addresses, parse_addresses
 from mailwarden.mime.dates import _parse_text, parse_date
 from mailwarden.mime.defects import Defect, DefectLog
-from mailwarden.mime.encoded_words import _FOLD, _decode_header, decode_header, unfold
-from mailwarden.mime.params import _EXTENDED, _unquote, _unquote_escaped
+from mailwarden.mime.encoded_words import (
+    _FOLD,
+    _decode_header,
+    _decode_words,
+    decode_header,
+    decode_words,
+    unfold,
+)
+from mailwarden.mime.params import (
+    _EXTENDED,
+    _parse_header_value,
+    _unquote,
+    _unquote_escaped,
+    parse_header_value,
+)
 from mailwarden.mime.parse import INTERESTING_HEADERS, parse_message
 from mailwarden.mime.split import _transfer_encoding, boundary_of, content_type, header_index, split
 
@@ -383,3 +396,120 @@ _address_texts = st.one_of(
 @example("a@b")
 def test_the_possessive_simple_address_expression_matches_as_before(text: str) -> None:
     assert _pair(_SIMPLE.fullmatch(text)) == _pair(_OLD_SIMPLE.fullmatch(text))
+
+
+# -- encoded_words: a run of B-words -----------------------------------------------------------------------
+
+_WORD_PIECES = [
+    "=?UTF-8?B?5a6B5rOi?=",
+    "=?UTF-8?B?5rW35aSp?=",
+    "=?utf-8?B?5rW35aSp?=",
+    "=?UTF-8?b?5aSp?=",
+    "=?UTF-8?B?5aSp6Q==?=",
+    "=?UTF-8?B?5aSp6Q=?=",
+    "=?UTF-8?B?5aSp6?=",
+    "=?UTF-8?B?5a 6B?=",
+    "=?UTF-8?B??=",
+    "=?UTF-8?B?w6k=?=",
+    "=?UTF-8?Q?caf=C3=A9?=",
+    "=?gb2312?B?sai827u1?=",
+    "=?gb2312?B?sai8?=",
+    "=??B?YWJj?=",
+    "=?iso-8859-1?B?6Q==?=",
+    "=?UTF-8?B?5a6B",
+    "=?",
+    " ",
+    "\t",
+    "  ",
+    "Re: ",
+    "x",
+]
+
+
+@MANY
+@given(st.lists(st.sampled_from(_WORD_PIECES), min_size=1, max_size=6).map("".join))
+@example("=?UTF-8?B?5a6B5rOi?= =?UTF-8?B?5rW35aSp?=")
+@example("=?UTF-8?B?5a6B5rOi?= =?UTF-8?B?5a6B")
+@example("=?UTF-8?B?5a6B5rOi?==?utf-8?B?5rW35aSp?=")
+def test_a_run_of_b_words_gives_what_the_general_decoder_gives(text: str) -> None:
+    fast_log, general_log = DefectLog(), DefectLog()
+    fast = decode_words(text, fast_log, "Subject", ("gb2312",))
+    general = _decode_words(text, general_log, "Subject", ("gb2312",))
+    assert (fast, _defects(fast_log)) == (general, _defects(general_log))
+
+
+# -- addresses: remembered headers -------------------------------------------------------------------------
+
+_header_occurrences = st.lists(
+    st.one_of(
+        _address_texts,
+        st.lists(
+            st.sampled_from([*_WORD_PIECES, *_ADDRESS_PIECES, "\udce9", "xn--fsqu00a.xn--fiqs8s", ", "])
+        ).map("".join),
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+@MANY
+@given(_header_occurrences, st.sampled_from([(), ("gb2312",)]), st.sampled_from([200, 1]))
+@example(["a@b", "a@b"], (), 200)
+@example(["x" * 1001], (), 200)
+@example(["".join(f"=?{'xy'[i % 2]}?B?a?=" for i in range(110)) + "<a@b>"], (), 200)  # 220 defects
+def test_remembered_addresses_are_the_addresses_parsed_anew(
+    values: list[str], hints: tuple[str, ...], limit: int
+) -> None:
+    general_log = DefectLog(limit)
+    general = _parse_addresses(values, general_log, "To", hints)
+    for _ in range(2):  # the first call may fill the cache, the second reads it
+        log = DefectLog(limit)
+        found = parse_addresses(values, log, "To", hints)
+        assert (found, _defects(log)) == (general, _defects(general_log))
+        found.append(Address("changed", "by@the.caller"))  # a list of its own: the cache is untouched
+
+
+# -- params: remembered values -----------------------------------------------------------------------------
+
+_PARAM_PIECES = [
+    "attachment",
+    "text/plain",
+    "; ",
+    ";",
+    "filename=",
+    "name=",
+    "filename*=utf-8''%E6%8A%A5.pdf",
+    "filename*0*=utf-8''%E6",
+    "filename*1*=%8A%A5",
+    "filename*1*=%8A%A5",
+    '"=?UTF-8?B?5oql5Lu3?="',
+    '"a\\\\"b"',
+    "charset=gb2312",
+    " charset=utf-8",
+    "\udcb1\udca8",
+    "=",
+    '"',
+]
+
+
+@MANY
+@given(
+    st.one_of(content_types(), st.lists(st.sampled_from(_PARAM_PIECES), max_size=8).map("".join)),
+    st.sampled_from(["part 1 Content-Type", "part 2"]),
+    st.sampled_from([(), ("gb2312",)]),
+    st.sampled_from([200, 1]),
+)
+@example("x" * 1001, "part 1", (), 200)
+@example(
+    ("x/y; a=" + "".join(f"=?{'xy'[i % 2]}?B?a!?=" for i in range(99))), "part 1", (), 200
+)  # 297 defects
+def test_remembered_header_values_are_the_values_parsed_anew(
+    raw: str, where: str, hints: tuple[str, ...], limit: int
+) -> None:
+    general_log = DefectLog(limit)
+    general = _parse_header_value(raw, general_log, where, hints)
+    for _ in range(2):  # the first call may fill the cache, the second reads it
+        log = DefectLog(limit)
+        parsed = parse_header_value(raw, log, where, hints)
+        assert (parsed, _defects(log)) == (general, _defects(general_log))
+        parsed.params["changed"] = "by the caller"  # a dict of its own: the cache is untouched
