@@ -21,8 +21,8 @@ from mailwarden.mime.bodies import collect_bodies
 from mailwarden.mime.dates import parse_date
 from mailwarden.mime.defects import DefectLog
 from mailwarden.mime.encoded_words import decode_header, header_text
+from mailwarden.mime.fields import header_index
 from mailwarden.mime.message import AutoReplySignals, ParsedMessage
-from mailwarden.mime.split import header_index
 from mailwarden.mime.transfer import part_bytes
 from mailwarden.mime.tree import Tree, build_tree, find
 

@@ -23,8 +23,9 @@ from pathlib import Path
 from mailwarden.mime.charsets import resolve
 from mailwarden.mime.defects import DefectLog
 from mailwarden.mime.encoded_words import unfold
+from mailwarden.mime.fields import INDEX, content_type, header_index
 from mailwarden.mime.params import HeaderValue, content_type_or_default, parse_header_value
-from mailwarden.mime.split import INDEX, Split, content_type, header_index, split
+from mailwarden.mime.split import Split, split
 
 __all__ = ["MAX_DEPTH", "MAX_PARTS", "Node", "Tree", "build_tree", "find", "raw_header", "raw_headers"]
 

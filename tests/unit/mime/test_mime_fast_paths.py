@@ -27,6 +27,7 @@ from mailwarden.mime.encoded_words import (
     decode_words,
     unfold,
 )
+from mailwarden.mime.fields import _transfer_encoding, boundary_of, content_type, header_index
 from mailwarden.mime.params import (
     _EXTENDED,
     _parse_header_value,
@@ -35,7 +36,7 @@ from mailwarden.mime.params import (
     parse_header_value,
 )
 from mailwarden.mime.parse import INTERESTING_HEADERS, parse_message
-from mailwarden.mime.split import _transfer_encoding, boundary_of, content_type, header_index, split
+from mailwarden.mime.split import split
 
 MANY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
