@@ -495,12 +495,19 @@ class InterceptProxy:
             except OSError:
                 pass
             finally:
-                for s in (a, b):
-                    with contextlib.suppress(OSError):
-                        s.close()
+                # Wake the other direction with a shutdown, never a close: closing a socket another thread
+                # is reading frees its descriptor number while OpenSSL still holds it, and the next file
+                # the process opens under that number (once, a worker pool's result pipe) gets read.
+                with contextlib.suppress(OSError):
+                    b.shutdown(socket.SHUT_RDWR)
 
-        threading.Thread(target=pipe, args=(outer, inner), daemon=True).start()
+        other = threading.Thread(target=pipe, args=(outer, inner), daemon=True)
+        other.start()
         pipe(inner, outer)
+        other.join()
+        for s in (inner, outer):  # both directions are done: nobody reads these any more
+            with contextlib.suppress(OSError):
+                s.close()
 
     def __enter__(self) -> InterceptProxy:
         self.thread.start()
