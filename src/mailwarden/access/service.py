@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from mailwarden.access.models import Agent, AgentIdentity
-from mailwarden.core.errors import ConflictError, InputError, NotFoundError
+from mailwarden.core.errors import ConflictError, InputError
 from mailwarden.db.engine import Database
+from mailwarden.db.named import get_named, list_named, remove_named
 
 __all__ = ["IM_KINDS", "add_agent", "get_agent", "list_agents", "parse_identity", "remove_agent"]
 
@@ -64,22 +65,12 @@ async def add_agent(
 
 
 async def list_agents(db: Database) -> list[Agent]:
-    async with db.session() as session:
-        return list((await session.scalars(select(Agent).order_by(Agent.name))).all())
+    return await list_named(db, Agent, Agent.name)
 
 
 async def get_agent(db: Database, name: str) -> Agent:
-    async with db.session() as session:
-        agent = await session.scalar(select(Agent).where(Agent.name == name))
-    if agent is None:
-        raise NotFoundError("agent.not_found", name=name)
-    return agent
+    return await get_named(db, Agent, Agent.name, name, "agent.not_found")
 
 
 async def remove_agent(db: Database, name: str) -> None:
-    async with db.session() as session:
-        agent = await session.scalar(select(Agent).where(Agent.name == name))
-        if agent is None:
-            raise NotFoundError("agent.not_found", name=name)
-        await session.delete(agent)
-        await session.commit()
+    await remove_named(db, Agent, Agent.name, name, "agent.not_found")

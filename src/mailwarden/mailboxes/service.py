@@ -9,9 +9,10 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from mailwarden.core.errors import ConflictError, InputError, NotFoundError
+from mailwarden.core.errors import ConflictError, InputError
 from mailwarden.core.secrets import SecretBox, SecretValue, parse_ref, resolve_ref
 from mailwarden.db.engine import Database
+from mailwarden.db.named import get_named, list_named, remove_named
 from mailwarden.mailboxes.models import CREDENTIAL_KINDS, TLS_MODES, Mailbox, new_uid
 
 __all__ = ["MailboxSpec", "add_mailbox", "credential", "get_mailbox", "list_mailboxes", "remove_mailbox"]
@@ -117,25 +118,15 @@ async def add_mailbox(
 
 
 async def list_mailboxes(db: Database) -> list[Mailbox]:
-    async with db.session() as session:
-        return list((await session.scalars(select(Mailbox).order_by(Mailbox.name))).all())
+    return await list_named(db, Mailbox, Mailbox.name)
 
 
 async def get_mailbox(db: Database, name: str) -> Mailbox:
-    async with db.session() as session:
-        mailbox = await session.scalar(select(Mailbox).where(Mailbox.name == name))
-    if mailbox is None:
-        raise NotFoundError("mailbox.not_found", name=name)
-    return mailbox
+    return await get_named(db, Mailbox, Mailbox.name, name, "mailbox.not_found")
 
 
 async def remove_mailbox(db: Database, name: str) -> None:
-    async with db.session() as session:
-        mailbox = await session.scalar(select(Mailbox).where(Mailbox.name == name))
-        if mailbox is None:
-            raise NotFoundError("mailbox.not_found", name=name)
-        await session.delete(mailbox)
-        await session.commit()
+    await remove_named(db, Mailbox, Mailbox.name, name, "mailbox.not_found")
 
 
 def credential(mailbox: Mailbox, box: SecretBox | None) -> SecretValue:

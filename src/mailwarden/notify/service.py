@@ -19,6 +19,7 @@ from mailwarden.core import clock, i18n
 from mailwarden.core.errors import ConflictError, InputError, NotFoundError
 from mailwarden.core.secrets import SecretBox
 from mailwarden.db.engine import Database
+from mailwarden.db.named import get_named, list_named, remove_named
 from mailwarden.notify.alerts import ALERT_KINDS, Alert
 from mailwarden.notify.guard import check_url, redact_url
 from mailwarden.notify.models import Channel, OutboxItem
@@ -110,25 +111,15 @@ async def add_channel(
 
 
 async def list_channels(db: Database) -> list[Channel]:
-    async with db.session() as session:
-        return list((await session.scalars(select(Channel).order_by(Channel.name))).all())
+    return await list_named(db, Channel, Channel.name)
 
 
 async def get_channel(db: Database, name: str) -> Channel:
-    async with db.session() as session:
-        channel = await session.scalar(select(Channel).where(Channel.name == name))
-    if channel is None:
-        raise NotFoundError("notify.channel_not_found", name=name)
-    return channel
+    return await get_named(db, Channel, Channel.name, name, "notify.channel_not_found")
 
 
 async def remove_channel(db: Database, name: str) -> None:
-    async with db.session() as session:
-        channel = await session.scalar(select(Channel).where(Channel.name == name))
-        if channel is None:
-            raise NotFoundError("notify.channel_not_found", name=name)
-        await session.delete(channel)
-        await session.commit()
+    await remove_named(db, Channel, Channel.name, name, "notify.channel_not_found")
 
 
 async def set_enabled(db: Database, name: str, enabled: bool) -> Channel:
