@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mailwarden.archive.blobstore import BlobRef, BlobStore
 from mailwarden.archive.meta import MessageMeta
 from mailwarden.archive.models import Blob, FlagChange, Folder, Message, SyncAlert
+from mailwarden.archive.rows import insert_rows
 from mailwarden.core import clock
 from mailwarden.db.engine import Database
 
@@ -109,11 +110,8 @@ async def store_batch(db: Database, store: BlobStore, folder: Folder, copies: Se
             )
         )
         already = present.scalar_one()
-        await session.execute(db.insert(Blob).on_conflict_do_nothing(index_elements=["sha256"]), blob_rows)
-        await session.execute(
-            db.insert(Message).on_conflict_do_nothing(index_elements=["folder_id", "uidvalidity", "uid"]),
-            message_rows,
-        )
+        await insert_rows(session, db, Blob, blob_rows, ["sha256"])
+        await insert_rows(session, db, Message, message_rows, ["folder_id", "uidvalidity", "uid"])
     return len({c.uid for c in copies}) - already
 
 
