@@ -1,9 +1,13 @@
-"""The ``mailwarden`` command: the root, the global options, and the exit-code contract.
+"""The ``mailwarden`` command: the command tree and the exit-code contract.
 
 Only the command group being run is imported: each group pulls in its own world (the archive's database
 models, diagnose's DNS and HTTP clients, notify's transports), and a no-change ``archive sync`` is meant to
 take a fraction of a second. ``mailwarden --help`` and an unknown command load them all, so help and
 "did you mean" list every command.
+
+Importing this module loads nothing else (typer, the settings and the database come with :func:`main`):
+the archive's worker processes run the ``mailwarden`` script as their main module when they start
+(multiprocessing does so for a main module it knows only by path), and paid 0.5 s each for it before.
 """
 
 from __future__ import annotations
@@ -11,13 +15,10 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Sequence
-from typing import Annotated
+from typing import TYPE_CHECKING
 
-import typer
-
-from mailwarden import __version__
-from mailwarden.cli.common import current
-from mailwarden.core.errors import MailwardenError
+if TYPE_CHECKING:
+    import typer
 
 __all__ = ["COMMANDS", "build", "main"]
 
@@ -33,36 +34,11 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
 }
 
 
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"mailwarden {__version__}")
-        raise typer.Exit()
-
-
-def root(
-    version: Annotated[
-        bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Show the version. 显示版本。"),
-    ] = False,
-) -> None:
-    """mailwarden."""
-
-
 def build(only: str | None = None) -> typer.Typer:
     """The command tree: every command, or only ``only`` (one of :data:`COMMANDS`)."""
-    app = typer.Typer(
-        name="mailwarden",
-        help=(
-            "Keeps a team's shared mailbox reachable, backed up and answered.\n\n"
-            "让团队共享邮箱始终可用、有备份、有人及时回复。"
-        ),
-        no_args_is_help=True,
-        add_completion=False,
-        # Tracebacks with local variables could print a password: never show them.
-        pretty_exceptions_enable=False,
-        rich_markup_mode=None,
-    )
-    app.callback()(root)
+    from mailwarden.cli.root import new_app
+
+    app = new_app()
     for name, (module, attribute, group) in COMMANDS.items():
         if only is not None and name != only:
             continue
@@ -80,6 +56,11 @@ def _requested(argv: Sequence[str]) -> str | None:
 
 
 def main() -> None:
+    import typer
+
+    from mailwarden.cli.common import current
+    from mailwarden.core.errors import MailwardenError
+
     app = build(_requested(sys.argv[1:]))
     try:
         app()

@@ -155,6 +155,10 @@ class StorePipeline:
         stored = await service.store_batch(self.db, self.store, self.folder, copies)
         self.on_commit(stored)
 
+    async def send(self) -> None:
+        """Hand what is left to the workers and start its commit, without waiting for it to end."""
+        await self._flush()
+
     async def close(self) -> None:
         """Commit what is left and wait for it."""
         await self._flush()

@@ -105,11 +105,9 @@ async def test_conflicting_rows_are_skipped_not_replaced(db: Database) -> None:
 
 async def test_a_naive_datetime_is_refused(db: Database) -> None:
     folder = await _folder(db)
-    row = _rows(folder, 9, "d" * 64) | {"archived_at": datetime(2026, 1, 1)}  # noqa: DTZ001
+    row = _rows(folder, 9, "d" * 64) | {"archived_at": datetime(2026, 1, 1)}
     async with db.session() as session, session.begin():
-        await insert_rows(
-            session, db, Blob, [{"sha256": "d" * 64, "size": 1, "stored_size": 1, "created_at": datetime.now(UTC)}],
-            ["sha256"],
-        )  # fmt: skip
+        blob = {"sha256": "d" * 64, "size": 1, "stored_size": 1, "created_at": datetime.now(UTC)}
+        await insert_rows(session, db, Blob, [blob], ["sha256"])
         with pytest.raises((ValueError, StatementError), match="naive datetime"):
             await insert_rows(session, db, Message, [row], ["folder_id", "uidvalidity", "uid"])

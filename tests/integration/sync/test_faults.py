@@ -24,9 +24,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from mailwarden.archive.models import Blob, Message
-from mailwarden.core.errors import NetworkError
+from mailwarden.archive.blobstore import BlobStore
+from mailwarden.archive.models import Blob, Folder, Message, SyncRun
+from mailwarden.core.errors import NetworkError, StorageError
+from mailwarden.core.secrets import SecretValue
 from mailwarden.imap import utf7
+from mailwarden.sync.service import run_sync
 
 from archive_env import Archive, make_message
 from lab.dovecot import Dovecot, MailUser
@@ -231,3 +234,55 @@ async def test_a_folder_with_a_listing_over_a_thousand_lines(archive: Archive) -
     outcome = await archive.sync(full=True)
     assert outcome.total("fetched") == 0
     assert outcome.total("flag_changes") == 0
+
+
+class _FullDisk(BlobStore):
+    """A store whose first sync fails as a full disk makes it (the pass's own component, made to fail)."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.failed = False
+
+    def sync(self) -> int:
+        if not self.failed:
+            self.failed = True
+            raise StorageError(detail="cannot make blobs durable: No space left on device")
+        return super().sync()
+
+
+async def test_a_failed_commit_at_a_folders_end_is_raised_and_its_state_not_saved(archive: Archive) -> None:
+    """A folder's last commit runs while the next folder is fetched; when it fails, the pass fails and no
+    folder's state claims messages that are not stored."""
+    user = archive.user.address
+    for folder in ("Sent", "客户/ACME"):
+        archive.dovecot.create_folder(user, folder)
+        for i in range(3):
+            archive.append(folder, make_message(f"{folder} {i}"))
+    failing = _FullDisk(archive.store.root)
+    with pytest.raises(StorageError):
+        await run_sync(archive.db, failing, archive.mailbox, SecretValue(archive.user.password))
+    async with archive.db.session() as session:
+        folders = list(await session.scalars(select(Folder)))
+        stored = Counter(
+            (await session.execute(select(Message.folder_id).where(Message.gone_at.is_(None)))).scalars()
+        )
+        run = await session.scalar(select(SyncRun))
+    assert run is not None
+    assert (run.status, run.error_kind) == ("failed", "storage_error")
+    done = [f for f in folders if f.last_synced_at is not None]
+    assert len(done) < len(folders)  # at least the folder whose commit failed is not marked done
+    for folder in folders:
+        if folder.last_synced_at is not None:
+            assert stored[folder.id] == folder.server_messages
+    await archive.sync()
+    async with archive.db.session() as session:
+        rows = await session.execute(
+            select(Folder.name, Message.uid, Message.sha256)
+            .join(Folder, Folder.id == Message.folder_id)
+            .where(Message.gone_at.is_(None))
+        )
+        archived: dict[str, dict[int, str]] = {}
+        for name, uid, sha in rows:
+            archived.setdefault(name, {})[uid] = sha
+    server = server_state(archive.dovecot, archive.user)
+    assert archived == {name: uids for name, uids in server.items() if uids}
