@@ -1,23 +1,19 @@
-"""The ``mailwarden`` command: the root, the global options, and the exit-code contract.
+"""The ``mailwarden`` command: the entry point, and the exit-code contract.
 
-Only the command group being run is imported: each group pulls in its own world (the archive's database
-models, diagnose's DNS and HTTP clients, notify's transports), and a no-change ``archive sync`` is meant to
-take a fraction of a second. ``mailwarden --help`` and an unknown command load them all, so help and
-"did you mean" list every command.
+Nothing heavy is imported before it is needed. A no-change ``archive sync`` is first offered to the quick
+check (:mod:`.quick`), which answers from ``sqlite3`` and one IMAP LIST-STATUS before Typer, Rich or
+SQLAlchemy are loaded; anything it is not sure about goes on to the Typer command. Then only the command group
+being run is imported (see :mod:`.app`).
 """
 
 from __future__ import annotations
 
-import importlib
 import sys
 from collections.abc import Sequence
-from typing import Annotated
+from typing import TYPE_CHECKING
 
-import typer
-
-from mailwarden import __version__
-from mailwarden.cli.common import current
-from mailwarden.core.errors import MailwardenError
+if TYPE_CHECKING:
+    import typer
 
 __all__ = ["COMMANDS", "build", "main"]
 
@@ -33,45 +29,11 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
 }
 
 
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"mailwarden {__version__}")
-        raise typer.Exit()
-
-
-def root(
-    version: Annotated[
-        bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Show the version. 显示版本。"),
-    ] = False,
-) -> None:
-    """mailwarden."""
-
-
 def build(only: str | None = None) -> typer.Typer:
     """The command tree: every command, or only ``only`` (one of :data:`COMMANDS`)."""
-    app = typer.Typer(
-        name="mailwarden",
-        help=(
-            "Keeps a team's shared mailbox reachable, backed up and answered.\n\n"
-            "让团队共享邮箱始终可用、有备份、有人及时回复。"
-        ),
-        no_args_is_help=True,
-        add_completion=False,
-        # Tracebacks with local variables could print a password: never show them.
-        pretty_exceptions_enable=False,
-        rich_markup_mode=None,
-    )
-    app.callback()(root)
-    for name, (module, attribute, group) in COMMANDS.items():
-        if only is not None and name != only:
-            continue
-        target = getattr(importlib.import_module(f"mailwarden.cli.{module}"), attribute)
-        if group:
-            app.add_typer(target, name=name)
-        else:
-            app.command(name)(target)
-    return app
+    from mailwarden.cli.app import build as build_app
+
+    return build_app(only)
 
 
 def _requested(argv: Sequence[str]) -> str | None:
@@ -80,6 +42,17 @@ def _requested(argv: Sequence[str]) -> str | None:
 
 
 def main() -> None:
+    from mailwarden.cli.quick import try_quick
+
+    code = try_quick(sys.argv[1:])
+    if code is not None:
+        raise SystemExit(code)
+
+    import typer
+
+    from mailwarden.cli.common import current
+    from mailwarden.core.errors import MailwardenError
+
     app = build(_requested(sys.argv[1:]))
     try:
         app()
