@@ -44,7 +44,10 @@ def _requested(argv: Sequence[str]) -> str | None:
 def main() -> None:
     from mailwarden.cli.quick import try_quick
 
-    code = try_quick(sys.argv[1:])
+    try:
+        code = try_quick(sys.argv[1:])
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
     if code is not None:
         raise SystemExit(code)
 
