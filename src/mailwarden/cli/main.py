@@ -1,18 +1,17 @@
-"""The ``mailwarden`` command: the command tree and the exit-code contract.
+"""The ``mailwarden`` command: the entry point, and the exit-code contract.
 
-Only the command group being run is imported: each group pulls in its own world (the archive's database
-models, diagnose's DNS and HTTP clients, notify's transports), and a no-change ``archive sync`` is meant to
-take a fraction of a second. ``mailwarden --help`` and an unknown command load them all, so help and
-"did you mean" list every command.
+Nothing heavy is imported before it is needed. A no-change ``archive sync`` is first offered to the quick
+check (:mod:`.quick`), which answers from ``sqlite3`` and one IMAP LIST-STATUS before Typer, Rich or
+SQLAlchemy are loaded; anything it is not sure about goes on to the Typer command. Then only the command group
+being run is imported (see :mod:`.app`).
 
-Importing this module loads nothing else (typer, the settings and the database come with :func:`main`):
-the archive's worker processes run the ``mailwarden`` script as their main module when they start
-(multiprocessing does so for a main module it knows only by path), and paid 0.5 s each for it before.
+Importing this module loads nothing else, and must stay so: the archive's worker processes run the
+``mailwarden`` script as their main module when they start (multiprocessing does so for a main module it
+knows only by path), and paid 0.5 s each for Typer, the settings and SQLAlchemy when it did.
 """
 
 from __future__ import annotations
 
-import importlib
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -36,18 +35,9 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
 
 def build(only: str | None = None) -> typer.Typer:
     """The command tree: every command, or only ``only`` (one of :data:`COMMANDS`)."""
-    from mailwarden.cli.root import new_app
+    from mailwarden.cli.app import build as build_app
 
-    app = new_app()
-    for name, (module, attribute, group) in COMMANDS.items():
-        if only is not None and name != only:
-            continue
-        target = getattr(importlib.import_module(f"mailwarden.cli.{module}"), attribute)
-        if group:
-            app.add_typer(target, name=name)
-        else:
-            app.command(name)(target)
-    return app
+    return build_app(only)
 
 
 def _requested(argv: Sequence[str]) -> str | None:
@@ -56,6 +46,15 @@ def _requested(argv: Sequence[str]) -> str | None:
 
 
 def main() -> None:
+    from mailwarden.cli.quick import try_quick
+
+    try:
+        code = try_quick(sys.argv[1:])
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    if code is not None:
+        raise SystemExit(code)
+
     import typer
 
     from mailwarden.cli.common import current

@@ -1,18 +1,41 @@
-"""Opening a logged-in IMAP session for a stored mailbox: one place that knows how we log in."""
+"""Opening a logged-in IMAP session for a stored mailbox: one place that knows how we log in.
+
+It takes anything shaped like a mailbox row (:class:`ImapAccount`): the ORM :class:`~.models.Mailbox`, or the
+plain :class:`~.record.MailboxRecord` the quick no-change check reads without SQLAlchemy.
+"""
 
 from __future__ import annotations
 
 import ipaddress
+from typing import Protocol
 
 from mailwarden.core.secrets import SecretValue
 from mailwarden.imap.client import IMAPClient, TLSMode
 from mailwarden.imap.parser import ParserLimits
-from mailwarden.mailboxes.models import Mailbox
 
-__all__ = ["open_imap", "wants_compression"]
+__all__ = ["ImapAccount", "open_imap", "wants_compression"]
 
 
-def wants_compression(mailbox: Mailbox, policy: str) -> bool:
+class ImapAccount(Protocol):
+    """The columns of a mailbox that say how to reach and log in to its IMAP server."""
+
+    @property
+    def username(self) -> str: ...
+    @property
+    def imap_host(self) -> str: ...
+    @property
+    def imap_port(self) -> int: ...
+    @property
+    def imap_tls(self) -> str: ...
+    @property
+    def ca_file(self) -> str | None: ...
+    @property
+    def allow_plaintext(self) -> bool: ...
+    @property
+    def credential_kind(self) -> str: ...
+
+
+def wants_compression(mailbox: ImapAccount, policy: str) -> bool:
     """``auto``: compress unless the server is on this machine (there it only costs CPU)."""
     if policy in ("always", "never"):
         return policy == "always"
@@ -24,7 +47,7 @@ def wants_compression(mailbox: Mailbox, policy: str) -> bool:
 
 
 async def open_imap(
-    mailbox: Mailbox,
+    mailbox: ImapAccount,
     secret: SecretValue,
     *,
     step_timeout: float = 30.0,

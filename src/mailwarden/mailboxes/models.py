@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from mailwarden.core import clock
 from mailwarden.db.base import Base, UTCDateTime
+from mailwarden.mailboxes.record import credential_context
 
 __all__ = ["CREDENTIAL_KINDS", "TLS_MODES", "Mailbox", "new_uid"]
 
@@ -59,4 +60,4 @@ class Mailbox(Base):
     @property
     def credential_context(self) -> str:
         """Associated data for the ciphertext: binds it to this row and purpose."""
-        return f"mailbox:{self.uid}:credential"
+        return credential_context(self.uid)

@@ -10,10 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from mailwarden.core.errors import ConflictError, InputError
-from mailwarden.core.secrets import SecretBox, SecretValue, parse_ref, resolve_ref
+from mailwarden.core.secrets import SecretBox, parse_ref
 from mailwarden.db.engine import Database
 from mailwarden.db.named import get_named, list_named, remove_named
 from mailwarden.mailboxes.models import CREDENTIAL_KINDS, TLS_MODES, Mailbox, new_uid
+from mailwarden.mailboxes.record import credential
 
 __all__ = ["MailboxSpec", "add_mailbox", "credential", "get_mailbox", "list_mailboxes", "remove_mailbox"]
 
@@ -127,13 +128,3 @@ async def get_mailbox(db: Database, name: str) -> Mailbox:
 
 async def remove_mailbox(db: Database, name: str) -> None:
     await remove_named(db, Mailbox, Mailbox.name, name, "mailbox.not_found")
-
-
-def credential(mailbox: Mailbox, box: SecretBox | None) -> SecretValue:
-    """The mailbox's secret, decrypted or resolved now. Raises a :class:`SecretError` saying what to do."""
-    if mailbox.credential_ref is not None:
-        return resolve_ref(mailbox.credential_ref)
-    if box is None:
-        raise InputError(detail="a secret box is needed to read a stored password")
-    assert mailbox.credential_secret is not None
-    return box.decrypt(mailbox.credential_secret, context=mailbox.credential_context)

@@ -36,6 +36,7 @@ from mailwarden.imap.selected import SelectedFolder
 from mailwarden.imap.uidset import UidSet
 from mailwarden.sync.flags import archived_flags
 from mailwarden.sync.folders import FolderPlan, reconcile_folders
+from mailwarden.sync.skip import unchanged
 
 if TYPE_CHECKING:
     from mailwarden.sync.pipeline import StorePipeline
@@ -84,15 +85,7 @@ Progress = Callable[[str, FolderOutcome, int], None]
 
 
 def _unchanged(plan: FolderPlan) -> bool:
-    status, row = plan.server.status, plan.row
-    if status is None or row.last_synced_at is None:
-        return False
-    return (
-        status.uidvalidity == row.uidvalidity
-        and status.uidnext == row.uidnext
-        and status.messages == row.server_messages
-        and (status.highest_modseq is None or status.highest_modseq == row.highest_modseq)
-    )
+    return unchanged(plan.server.status, plan.row)
 
 
 class _FolderPass:

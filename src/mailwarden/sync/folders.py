@@ -16,6 +16,7 @@ from mailwarden.archive.models import Folder, Message
 from mailwarden.core import clock
 from mailwarden.db.engine import Database
 from mailwarden.imap.folders import Folder as ServerFolder
+from mailwarden.sync.skip import pair_folders
 
 __all__ = ["FolderPlan", "reconcile_folders"]
 
@@ -59,36 +60,29 @@ def _same_folder_renamed(row: Folder, server: ServerFolder) -> bool:
 
 async def reconcile_folders(db: Database, mailbox_id: int, listed: list[ServerFolder]) -> list[FolderPlan]:
     """Match the server's folders with ours; create, supersede, rename or retire rows. Returns the plan."""
-    selectable = [f for f in listed if f.selectable and f.status is not None and f.status.uidvalidity]
     async with db.session() as session:
         active = list(
             await session.scalars(
                 select(Folder).where(Folder.mailbox_id == mailbox_id, Folder.state == "active")
             )
         )
-    by_name = {row.name: row for row in active}
-    plans: list[FolderPlan] = []
-    unmatched: list[ServerFolder] = []
-    for server in selectable:
-        assert server.status is not None and server.status.uidvalidity is not None
-        row = by_name.pop(server.name, None)
-        if row is not None and row.uidvalidity == server.status.uidvalidity:
-            plans.append(FolderPlan(server, row))
-            continue
-        if row is not None:
-            tombstoned = await _retire(db, row, "superseded", "uidvalidity_changed")
-            await service.alert(
-                db,
-                mailbox_id,
-                "uidvalidity_changed",
-                server.name,
-                old=row.uidvalidity,
-                new=server.status.uidvalidity,
-                copies=tombstoned,
-            )
-            log.warning("folder %s: UIDVALIDITY changed; the old generation is kept", server.name)
-        unmatched.append(server)
-    for server in unmatched:
+    pairing = pair_folders(listed, active)
+    plans = [FolderPlan(server, row) for server, row in pairing.matched]
+    for server, row in pairing.superseded:
+        assert server.status is not None
+        tombstoned = await _retire(db, row, "superseded", "uidvalidity_changed")
+        await service.alert(
+            db,
+            mailbox_id,
+            "uidvalidity_changed",
+            server.name,
+            old=row.uidvalidity,
+            new=server.status.uidvalidity,
+            copies=tombstoned,
+        )
+        log.warning("folder %s: UIDVALIDITY changed; the old generation is kept", server.name)
+    by_name = pairing.leftover
+    for server in pairing.unmatched:
         renamed = next((row for row in by_name.values() if _same_folder_renamed(row, server)), None)
         async with db.session() as session, session.begin():
             if renamed is not None:

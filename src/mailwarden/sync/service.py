@@ -11,11 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
-import uuid
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import update
@@ -32,6 +28,7 @@ from mailwarden.imap.parser import ParserLimits
 from mailwarden.mailboxes.connect import open_imap
 from mailwarden.mailboxes.models import Mailbox
 from mailwarden.sync.engine import PassOutcome, Progress, SyncOptions, sync_pass
+from mailwarden.sync.owner import LEASE_TTL, dead_here, holder_id, lease_name
 
 __all__ = [
     "LEASE_TTL",
@@ -45,48 +42,19 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-LEASE_TTL = timedelta(seconds=90)
-
-
-def holder_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def _dead_here(holder: str) -> bool:
-    """Whether ``holder`` (see :func:`holder_id`) was a process on this machine that no longer exists.
-
-    A killed sync (kill -9, OOM) cannot release its lease; waiting out the TTL would delay the restart for
-    nothing when we can see the process is gone. A reused PID only makes us wait: the safe direction.
-    """
-    host, _, rest = holder.partition(":")
-    pid_text = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid_text.isdigit():
-        return False
-    try:
-        os.kill(int(pid_text), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
-
 
 def blob_store(archive_dir: Path) -> BlobStore:
     return BlobStore(archive_dir / "blobs")
 
 
-def lease_name(mailbox: Mailbox) -> str:
-    return f"sync:mailbox:{mailbox.id}"
-
-
 @contextlib.asynccontextmanager
 async def mailbox_lease(db: Database, mailbox: Mailbox, holder: str) -> AsyncIterator[None]:
     """Hold the mailbox's sync lease for the block; the block is cancelled if the lease is lost."""
-    name = lease_name(mailbox)
+    name = lease_name(mailbox.id)
     if not await lease.acquire(db, name, holder, LEASE_TTL):
         current = await lease.holder_of(db, name)
         if not (
-            current and _dead_here(current) and await lease.take_over(db, name, current, holder, LEASE_TTL)
+            current and dead_here(current) and await lease.take_over(db, name, current, holder, LEASE_TTL)
         ):
             raise ConflictError("sync.busy", name=mailbox.name, holder=current or "?")
         log.warning(
@@ -184,14 +152,30 @@ async def run_sync(
     step_timeout: float = 60.0,
     compress: bool = False,
 ) -> tuple[SyncRun, PassOutcome]:
-    """Take the mailbox's lease, log in, run one recorded pass, log out."""
+    """Take the mailbox's lease, log in, run one recorded pass, log out.
+
+    A failure to connect or log in is recorded as a failed run too: it is the failure people most need to
+    see, and the quick no-change check (:mod:`.quick`) reads the last run to know not to try a login that
+    was just refused (a provider that locks an account after a few refusals must not get two per run).
+    """
     store.clean_temporary()
-    async with (
-        mailbox_lease(db, mailbox, holder or holder_id()),
-        await open_imap(
-            mailbox, secret, step_timeout=step_timeout, compress=compress, limits=sync_limits(store)
-        ) as client,
-    ):
-        result = await recorded_pass(db, store, client, mailbox, options=options, progress=progress)
-        await client.logout()
+    async with mailbox_lease(db, mailbox, holder or holder_id()):
+        try:
+            connection = await open_imap(
+                mailbox, secret, step_timeout=step_timeout, compress=compress, limits=sync_limits(store)
+            )
+        except MailwardenError as exc:
+            await _record_failed_login(db, mailbox, exc)
+            raise
+        async with connection as client:
+            result = await recorded_pass(db, store, client, mailbox, options=options, progress=progress)
+            await client.logout()
     return result
+
+
+async def _record_failed_login(db: Database, mailbox: Mailbox, exc: MailwardenError) -> None:
+    run = SyncRun(
+        mailbox_id=mailbox.id, finished_at=clock.now(), status="failed", error_kind=exc.kind, error=str(exc)
+    )
+    async with db.session() as session, session.begin():
+        session.add(run)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lab.dovecot import Dovecot, MailUser
+
 
 @dataclass
 class Result:
@@ -47,3 +49,20 @@ class CLI:
             check=False,
         )
         return Result(done.returncode, done.stdout, done.stderr)
+
+
+def message(subject: str) -> bytes:
+    """A small inquiry whose Message-ID is ``<subject@x>``."""
+    head = f"From: buyer@customer.example\r\nSubject: {subject}\r\nMessage-ID: <{subject}@x>\r\n"
+    return (head + "\r\nhi\r\n").encode()
+
+
+def add(cli: CLI, dovecot: Dovecot, user: MailUser) -> None:
+    """``mailbox add sales`` for a lab account (password stored encrypted)."""
+    result = cli(
+        "mailbox", "add", "sales", "--address", user.address, "--username", user.address,
+        "--imap-host", dovecot.host, "--imap-port", str(dovecot.imaps_port), "--imap-tls", "implicit",
+        "--smtp-host", dovecot.host, "--smtp-port", "25", "--smtp-tls", "starttls",
+        "--ca-file", str(dovecot.ca_file), "--password-stdin", stdin=user.password,
+    )  # fmt: skip
+    assert result.code == 0, result.output

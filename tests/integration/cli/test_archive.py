@@ -8,23 +8,8 @@ import subprocess
 import sys
 import time
 
-from cli_runner import CLI
+from cli_runner import CLI, add, message
 from lab.dovecot import Dovecot, MailUser
-
-
-def message(subject: str) -> bytes:
-    head = f"From: buyer@customer.example\r\nSubject: {subject}\r\nMessage-ID: <{subject}@x>\r\n"
-    return (head + "\r\nhi\r\n").encode()
-
-
-def add(cli: CLI, dovecot: Dovecot, user: MailUser) -> None:
-    result = cli(
-        "mailbox", "add", "sales", "--address", user.address, "--username", user.address,
-        "--imap-host", dovecot.host, "--imap-port", str(dovecot.imaps_port), "--imap-tls", "implicit",
-        "--smtp-host", dovecot.host, "--smtp-port", "25", "--smtp-tls", "starttls",
-        "--ca-file", str(dovecot.ca_file), "--password-stdin", stdin=user.password,
-    )  # fmt: skip
-    assert result.code == 0, result.output
 
 
 def inbox(cli: CLI) -> dict[str, object]:

@@ -1,14 +1,21 @@
-"""The root of the command tree: the application object and its global options (``--version``)."""
+"""The Typer application: the root, the global options, and the command groups asked for.
+
+Only the command group being run is imported: each group pulls in its own world (the archive's database
+models, diagnose's DNS and HTTP clients, notify's transports). ``mailwarden --help`` and an unknown command
+load them all, so help and "did you mean" list every command.
+"""
 
 from __future__ import annotations
 
+import importlib
 from typing import Annotated
 
 import typer
 
 from mailwarden import __version__
+from mailwarden.cli.main import COMMANDS
 
-__all__ = ["new_app"]
+__all__ = ["build"]
 
 
 def _version(value: bool) -> None:
@@ -26,7 +33,8 @@ def root(
     """mailwarden."""
 
 
-def new_app() -> typer.Typer:
+def build(only: str | None = None) -> typer.Typer:
+    """The command tree: every command, or only ``only`` (one of :data:`COMMANDS`)."""
     app = typer.Typer(
         name="mailwarden",
         help=(
@@ -40,4 +48,12 @@ def new_app() -> typer.Typer:
         rich_markup_mode=None,
     )
     app.callback()(root)
+    for name, (module, attribute, group) in COMMANDS.items():
+        if only is not None and name != only:
+            continue
+        target = getattr(importlib.import_module(f"mailwarden.cli.{module}"), attribute)
+        if group:
+            app.add_typer(target, name=name)
+        else:
+            app.command(name)(target)
     return app
