@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import errno
 import hashlib
 import os
 import shutil
@@ -93,6 +94,9 @@ def _load_libc() -> ctypes.CDLL | None:
 
 _LIBC = _load_libc()
 
+#: open(O_TMPFILE) errors that mean "not on this file system or kernel": named temporary files then
+_NO_TMPFILE = {errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOENT}
+
 
 class BlobStore:
     def __init__(self, root: Path, *, level: int = 3) -> None:
@@ -102,6 +106,7 @@ class BlobStore:
         self._pending: list[str] = []  # shas: paths are only needed where syncfs is not
         self._pending_lock = threading.Lock()  # tracked on the event loop, synced on a thread
         self._made: set[Path] = set()
+        self._unnamed = hasattr(os, "O_TMPFILE") and Path("/proc/self/fd").is_dir()
         # a compressor per thread: creating one costs more than compressing a typical message, and one
         # instance must not be used by two threads at once
         self._local = threading.local()
@@ -134,11 +139,12 @@ class BlobStore:
         """Like :meth:`put`, but leaves it to the caller to :meth:`track` the blob for the next sync —
         for worker processes, whose writes the owning process makes durable."""
         try:
-            if isinstance(source, bytes):
-                sha, size, tmp = self._write_bytes(source)
-            else:
-                sha, size, tmp = self._write_stream(source)
+            fd, named = self._temporary()
             try:
+                if isinstance(source, bytes):
+                    sha, size, stored = self._write_bytes(fd, source)
+                else:
+                    sha, size, stored = self._write_stream(fd, source)
                 if expected_sha256 is not None and expected_sha256 != sha:
                     raise StorageError(
                         detail=f"content hash changed while storing: {expected_sha256} != {sha}"
@@ -147,11 +153,13 @@ class BlobStore:
                 if final.parent not in self._made:
                     final.parent.mkdir(parents=True, exist_ok=True)
                     self._made.add(final.parent)
-                stored = tmp.stat().st_size
-                os.replace(tmp, final)
+                self._publish(fd, named, final)
             except BaseException:
-                tmp.unlink(missing_ok=True)
+                if named is not None:
+                    named.unlink(missing_ok=True)
                 raise
+            finally:
+                os.close(fd)
         except OSError as exc:
             raise StorageError(detail=f"cannot write a blob: {exc.strerror or exc}") from exc
         return BlobRef(sha, size, stored)
@@ -163,30 +171,53 @@ class BlobStore:
             self._local.compressor = compressor
         return compressor
 
-    def _temporary(self) -> tuple[int, Path]:
+    def _temporary(self) -> tuple[int, Path | None]:
+        """A file to write a blob into: unnamed where the file system can (``O_TMPFILE``: a crash leaves
+        nothing behind), else a named ``.part`` in ``tmp/``. Returns its descriptor and its name, if any."""
+        if self._unnamed:
+            try:
+                return os.open(self._tmp, os.O_TMPFILE | os.O_WRONLY, 0o644), None
+            except OSError as exc:
+                if exc.errno not in _NO_TMPFILE:
+                    raise
+                self._unnamed = False
         path = self._tmp / f"{os.urandom(8).hex()}.part"
         return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), path
 
-    def _write_bytes(self, data: bytes) -> tuple[str, int, Path]:
+    def _publish(self, fd: int, named: Path | None, final: Path) -> None:
+        """Give the written file its final name, replacing a file already there (the same bytes — or a
+        file a crash left unsynced, which must not be trusted)."""
+        if named is None:
+            # linkat(2) of /proc/self/fd/N with AT_SYMLINK_FOLLOW names an O_TMPFILE file; os.link uses
+            # linkat only when given a directory descriptor, which an absolute path then ignores
+            proc = f"/proc/self/fd/{fd}"
+            try:
+                os.link(proc, final, src_dir_fd=fd, follow_symlinks=True)
+                return
+            except FileExistsError:
+                named = final.with_name(f".{os.urandom(8).hex()}.part")
+                os.link(proc, named, src_dir_fd=fd, follow_symlinks=True)
+        try:
+            os.replace(named, final)
+        except BaseException:
+            named.unlink(missing_ok=True)
+            raise
+
+    def _write_bytes(self, fd: int, data: bytes) -> tuple[str, int, int]:
         """A message in memory: one-shot compression, one write (most mail is a few KB)."""
         packed = self._compressor().compress(data)
-        fd, tmp = self._temporary()
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(packed)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        return hashlib.sha256(data).hexdigest(), len(data), tmp
+        view = memoryview(packed)
+        while view:
+            view = view[os.write(fd, view) :]
+        return hashlib.sha256(data).hexdigest(), len(data), len(packed)
 
-    def _write_stream(self, source: Source) -> tuple[str, int, Path]:
+    def _write_stream(self, fd: int, source: Source) -> tuple[str, int, int]:
         """A message spooled to a file: streamed through, never whole in memory."""
         digest = hashlib.sha256()
         size = 0
-        fd, tmp = self._temporary()
         try:
             with (
-                os.fdopen(fd, "wb") as raw_out,
+                os.fdopen(fd, "wb", closefd=False) as raw_out,
                 source.open() as stream,
                 self._compressor().stream_writer(raw_out, closefd=False) as out,
             ):
@@ -196,9 +227,8 @@ class BlobStore:
                     out.write(chunk)
         except BaseException:
             self._local.compressor = None  # a frame left half-written: start the next one afresh
-            tmp.unlink(missing_ok=True)
             raise
-        return digest.hexdigest(), size, tmp
+        return digest.hexdigest(), size, os.fstat(fd).st_size
 
     def sync(self) -> int:
         """Make every blob written since the last call durable.
@@ -252,10 +282,15 @@ class BlobStore:
             yield path.name[: -len(".zst")]
 
     def clean_temporary(self) -> int:
-        """Remove half-written blobs and spooled bodies left by a crash (they were never referenced)."""
+        """Remove half-written blobs and spooled bodies left by a crash (they were never referenced).
+
+        Unnamed (``O_TMPFILE``) blobs need nothing: the kernel frees them with their last descriptor."""
         removed = 0
-        for pattern in ("*.part", "imap-literal-*"):
-            for part in self._tmp.glob(pattern):
-                part.unlink(missing_ok=True)
-                removed += 1
+        for part in [
+            *self._tmp.glob("*.part"),
+            *self._tmp.glob("imap-literal-*"),
+            *self.root.glob("??/.*.part"),
+        ]:
+            part.unlink(missing_ok=True)
+            removed += 1
         return removed

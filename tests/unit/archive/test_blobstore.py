@@ -98,3 +98,34 @@ def test_without_syncfs_every_file_and_folder_is_fsynced(
     assert files <= set(synced)
     assert {str(store.path_for(ref.sha256).parent) for ref in refs} <= set(synced)  # and their folders
     assert store.sync() == 0  # nothing left pending
+
+
+@pytest.mark.parametrize("unnamed", [True, False], ids=["O_TMPFILE", "named temporary"])
+def test_both_ways_of_writing_leave_only_the_blob(tmp_path: Path, unnamed: bool) -> None:
+    """Blobs are written unnamed (O_TMPFILE, then linked) where the file system can, else through a named
+    temporary file; either way the store ends with the blob alone, and writing it again replaces it whole."""
+    store = BlobStore(tmp_path / "blobs")
+    assert store._unnamed  # this lab's file system (ext4 or tmpfs) and kernel have O_TMPFILE
+    store._unnamed = unnamed
+    raw = b"From: buyer@example.com\r\nSubject: L/C\r\n\r\n" + os.urandom(3000)
+    big = tmp_path / "big.eml"
+    big.write_bytes(raw + os.urandom(200_000))
+    refs = [store.put(raw), store.put(FileSource(big)), store.put(raw)]  # the third replaces the first
+    assert refs[0] == refs[2]
+    assert store._unnamed == unnamed  # the unnamed way was not quietly given up
+    assert store.read(refs[0].sha256) == raw
+    assert store.read(refs[1].sha256) == big.read_bytes()
+    assert sorted(store.iter_shas()) == sorted({refs[0].sha256, refs[1].sha256})
+    leftovers = [p for p in (tmp_path / "blobs").rglob("*") if p.is_file() and not p.name.endswith(".zst")]
+    assert leftovers == []
+    assert store.path_for(refs[0].sha256).stat().st_size == refs[0].stored_size
+
+
+def test_a_replacement_left_half_done_by_a_crash_is_cleaned(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path / "blobs")
+    ref = store.put(b"hello")
+    left = store.path_for(ref.sha256).with_name(".0123456789abcdef.part")
+    left.write_bytes(b"half")
+    assert store.clean_temporary() == 1
+    assert not left.exists()
+    assert store.read(ref.sha256) == b"hello"
