@@ -29,18 +29,27 @@ __all__ = ["insert_rows", "sqlite_value"]
 Convert = Callable[[Any], Any]
 
 
+_ENCODE = json.JSONEncoder().encode  # what json.dumps(value) runs, without its per-call argument checks
+
+
 def _json(value: Any) -> str:
-    # SQLAlchemy's JSON type with its defaults: json.dumps, and None stored as the JSON text 'null'
-    return json.dumps(value)
+    # SQLAlchemy's JSON type with its defaults: json.dumps, and None stored as the JSON text 'null'.
+    # Most of a message's lists are empty (Cc, Reply-To, attachments, defects): no encoder call for them.
+    if value == []:  # a list only: a tuple or a dict does not equal []
+        return "[]"
+    return _ENCODE(value)
 
 
 def _utc(value: datetime | None) -> str | None:
     # UTCDateTime on SQLite: naive UTC, then SQLite's DATETIME storage format (microseconds always written)
     if value is None:
         return None
-    if value.tzinfo is None:
+    zone = value.tzinfo
+    if zone is None:
         raise ValueError("naive datetime given to a UTCDateTime column")
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    if zone is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _bool(value: bool | None) -> int | None:

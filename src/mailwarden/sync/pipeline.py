@@ -10,8 +10,10 @@ another, a pass managed 210 msg/s; one thread or process hand-off per message, 3
   thread when a pass is too small to be worth starting processes. The pass's own process keeps only the
   connection and the database;
 * tasks make up **groups** (``batch_messages`` / ``batch_bytes``); a full group is made durable and
-  committed by a background task while the next group fills; at most one commit is in flight, which bounds
-  memory and keeps commits in UID order.
+  committed by a background task while the next groups fill. Commits run one after another, in UID
+  order; up to :data:`PENDING_GROUPS` groups may wait for theirs, which bounds memory. (With one, the
+  connection sat idle two thirds of a 10,000-message pass, waiting for a group's workers and commit
+  before it could start the next.)
 
 Durability is unchanged: a group's rows are committed only after its blobs are synced (see
 :func:`mailwarden.archive.service.store_batch`), and the folder's state only after every group.
@@ -20,6 +22,7 @@ Durability is unchanged: a group's rows are committed only after its blobs are s
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import multiprocessing
 import os
@@ -46,6 +49,9 @@ PROCESS_POOL_THRESHOLD = 300
 #: workers busy and the last task of a group short
 TASK_MESSAGES = 25
 TASK_BYTES = 4 * 1024 * 1024
+#: groups handed over and not yet committed before fetching waits (each holds at most ``batch_bytes`` of
+#: bodies in memory; bigger bodies are spooled to files)
+PENDING_GROUPS = 3
 
 
 def parse_pool(messages: int) -> concurrent.futures.ProcessPoolExecutor | None:
@@ -95,7 +101,7 @@ class StorePipeline:
         self._bodies: list[Literal] = []
         self._task_bytes = 0
         self._group = _Group()
-        self._commit: asyncio.Task[None] | None = None
+        self._commits: collections.deque[asyncio.Task[None]] = collections.deque()
 
     async def add(self, result: FetchResult) -> None:
         """Take ownership of ``result`` (its spooled body is removed once stored and parsed)."""
@@ -129,14 +135,19 @@ class StorePipeline:
     async def _flush(self) -> None:
         self._submit()
         group, self._group = self._group, _Group()
-        if self._commit is not None:
-            await self._commit  # one commit in flight at most: bounded memory, groups in order
-            self._commit = None
+        commits = self._commits
+        while commits and commits[0].done():
+            commits.popleft().result()  # a failed commit stops the fetching at once
+        if len(commits) >= PENDING_GROUPS:
+            await commits.popleft()
         if group.tasks:
-            self._commit = asyncio.create_task(self._store(group))
+            previous = commits[-1] if commits else None
+            commits.append(asyncio.create_task(self._store(group, previous)))
 
-    async def _store(self, group: _Group) -> None:
+    async def _store(self, group: _Group, previous: asyncio.Task[None] | None) -> None:
         prepared = await _finish(group)
+        if previous is not None:
+            await asyncio.shield(previous)  # in order; and a failure before this group fails it too
         copies = []
         for chunk in prepared:
             for done in chunk:
@@ -162,19 +173,18 @@ class StorePipeline:
     async def close(self) -> None:
         """Commit what is left and wait for it."""
         await self._flush()
-        if self._commit is not None:
-            await self._commit
-            self._commit = None
+        while self._commits:
+            await self._commits.popleft()
 
     async def abort(self) -> None:
         """After a failure: let what is in flight end, and remove the spooled bodies."""
         self._submit()
         group, self._group = self._group, _Group()
         waits: list[asyncio.Future[Any]] = [asyncio.ensure_future(_finish(group))]
-        if self._commit is not None:
-            waits.append(self._commit)  # a commit under way is let finish: it is whole or nothing anyway
+        # commits under way are let finish: each is whole or nothing anyway
+        waits.extend(self._commits)
+        self._commits.clear()
         await asyncio.gather(*waits, return_exceptions=True)
-        self._commit = None
 
 
 async def _finish(group: _Group) -> list[list[Prepared]]:
