@@ -88,14 +88,17 @@ async def insert_rows(
     model: type[Base],
     rows: Sequence[dict[str, Any]],
     conflict: Sequence[str],
-) -> None:
-    """Insert ``rows`` (dicts with the same keys) into ``model``'s table in the session's transaction."""
+) -> int | None:
+    """Insert ``rows`` (dicts with the same keys) into ``model``'s table in the session's transaction.
+
+    Returns how many were inserted (not skipped) where the driver says so — SQLite sums the changes of an
+    executemany — else None."""
     if not rows:
-        return
+        return 0
     table = cast(Table, model.__table__)
     if not db.is_sqlite:
         await session.execute(db.insert(table).on_conflict_do_nothing(index_elements=list(conflict)), rows)
-        return
+        return None
     keys = tuple(rows[0])
     sql, converters = _plan(table, keys, tuple(conflict))
     pairs = list(zip(keys, converters, strict=True))
@@ -103,4 +106,5 @@ async def insert_rows(
         tuple(row[key] if convert is None else convert(row[key]) for key, convert in pairs) for row in rows
     ]
     connection = await session.connection()
-    await connection.exec_driver_sql(sql, values)
+    result = await connection.exec_driver_sql(sql, values)
+    return result.rowcount if result.rowcount >= 0 else None

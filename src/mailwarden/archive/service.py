@@ -99,20 +99,26 @@ async def store_batch(db: Database, store: BlobStore, folder: Folder, copies: Se
         for c in copies
     ]
     async with db.session() as session, session.begin():
-        # Counted beforehand rather than with RETURNING: SQLAlchemy runs a RETURNING insert of many rows
-        # on SQLite as one statement per row and splices the results (quadratic; it was most of the
-        # pass's own CPU), while a plain executemany is one C loop in the driver.
-        present = await session.execute(
-            select(func.count()).where(
-                Message.folder_id == folder.id,
-                Message.uidvalidity == folder.uidvalidity,
-                Message.uid.in_([c.uid for c in copies]),
+        uids = {c.uid for c in copies}
+        already = None
+        if not db.is_sqlite:
+            # Counted beforehand rather than with RETURNING: SQLAlchemy runs a RETURNING insert of many
+            # rows as one statement per row on some engines and splices the results; SQLite's executemany
+            # reports what it inserted itself (see insert_rows)
+            present = await session.execute(
+                select(func.count()).where(
+                    Message.folder_id == folder.id,
+                    Message.uidvalidity == folder.uidvalidity,
+                    Message.uid.in_(uids),
+                )
             )
-        )
-        already = present.scalar_one()
+            already = present.scalar_one()
         await insert_rows(session, db, Blob, blob_rows, ["sha256"])
-        await insert_rows(session, db, Message, message_rows, ["folder_id", "uidvalidity", "uid"])
-    return len({c.uid for c in copies}) - already
+        inserted = await insert_rows(session, db, Message, message_rows, ["folder_id", "uidvalidity", "uid"])
+    if inserted is not None:
+        return inserted
+    assert already is not None
+    return len(uids) - already
 
 
 async def live_copies(session: AsyncSession, folder: Folder) -> dict[int, CopyState]:

@@ -106,6 +106,10 @@ async def _sync_one(run: Run, db: Database, box: Mailbox, full: bool, store: Any
         disable=run.as_json,
         console=run.out,
         transient=False,
+        # redrawn 4 times a second on a terminal, and not at all into a file or a pipe (the final state is
+        # still printed): at Rich's default 10, drawing 21 folders' bars cost 3 % of a big pass's CPU
+        refresh_per_second=4,
+        auto_refresh=run.out.is_terminal,
     )
     tasks: dict[str, Any] = {}
 

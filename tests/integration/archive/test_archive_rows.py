@@ -98,7 +98,11 @@ async def test_conflicting_rows_are_skipped_not_replaced(db: Database) -> None:
         await insert_rows(session, db, Blob, [blob, blob], ["sha256"])
         first = _rows(folder, 5, "c" * 64)
         second = first | {"subject": "a different subject"}
-        await insert_rows(session, db, Message, [first, second], ["folder_id", "uidvalidity", "uid"])
+        third = first | {"uid": 6}
+        inserted = await insert_rows(
+            session, db, Message, [first, second, third], ["folder_id", "uidvalidity", "uid"]
+        )
+    assert inserted == (2 if db.is_sqlite else None)  # SQLite counts what it inserted; else not known
     stored = await _stored(db, "archive_messages", "uid", 5)
     assert stored["subject"] == first["subject"]
 
