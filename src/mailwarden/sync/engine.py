@@ -20,6 +20,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import logging
+import os
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -238,6 +239,7 @@ class _Pools:
     def __init__(self, expected: int) -> None:
         self.expected = expected
         self.pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._warming: asyncio.Future[None] | None = None
 
     def get(self, messages: int) -> concurrent.futures.ProcessPoolExecutor | None:
         from mailwarden.sync.pipeline import PROCESS_POOL_THRESHOLD, parse_pool
@@ -246,9 +248,30 @@ class _Pools:
             self.pool = parse_pool(max(messages, self.expected))
         return self.pool
 
-    def close(self) -> None:
+    def warm_up(self) -> None:
+        """When the pass will need workers, start them now, on a thread: starting the fork server and
+        each worker blocks the caller for ~0.1 s, which the event loop then spends on the first folders."""
+        if self.expected <= 0:
+            return  # nothing to fetch: not even the pipeline's module is loaded
+        pool = self.get(0)
+        if pool is None or self._warming is not None:
+            return
+        from mailwarden.sync.pipeline import pool_workers
+
+        workers = pool_workers()
+
+        def spawn() -> None:
+            for done in [pool.submit(os.getpid) for _ in range(workers)]:
+                done.result()
+
+        self._warming = asyncio.ensure_future(asyncio.to_thread(spawn))
+
+    async def close(self) -> None:
+        if self._warming is not None:
+            await asyncio.gather(self._warming, return_exceptions=True)  # a broken pool shows in its tasks
+            self._warming = None
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            await asyncio.to_thread(self.pool.shutdown, wait=True, cancel_futures=True)
             self.pool = None
 
 
@@ -276,6 +299,7 @@ async def sync_pass(
         if p.server.status is not None and (only is None or p.server.name in only) and not _unchanged(p)
     )
     pools = _Pools(expected)
+    pools.warm_up()
     # A folder's tail (its last groups being stored, then its state saved) runs while the next folder is
     # fetched: waiting for it at every folder boundary left the workers idle for a quarter of a 10,000-
     # message pass. At most one tail is pending; the pass ends only when it has.
@@ -301,5 +325,5 @@ async def sync_pass(
         for error in await asyncio.gather(*tails, return_exceptions=True):
             if isinstance(error, BaseException) and not isinstance(error, asyncio.CancelledError):
                 log.error("while stopping after an error, a folder's last commit failed too: %s", error)
-        await asyncio.to_thread(pools.close)
+        await pools.close()
     return outcome

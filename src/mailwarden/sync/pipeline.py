@@ -41,7 +41,7 @@ from mailwarden.imap.items import FetchResult
 from mailwarden.imap.literals import Literal
 from mailwarden.sync.flags import archived_flags
 
-__all__ = ["PROCESS_POOL_THRESHOLD", "StorePipeline", "parse_pool"]
+__all__ = ["PROCESS_POOL_THRESHOLD", "StorePipeline", "parse_pool", "pool_workers"]
 
 #: fewer messages than this are parsed on a thread: starting worker processes costs about 0.3 s
 PROCESS_POOL_THRESHOLD = 300
@@ -54,15 +54,21 @@ TASK_BYTES = 4 * 1024 * 1024
 PENDING_GROUPS = 3
 
 
+def pool_workers() -> int:
+    """How many worker processes a pool has: one per CPU."""
+    return os.cpu_count() or 1
+
+
 def parse_pool(messages: int) -> concurrent.futures.ProcessPoolExecutor | None:
     """A pool of workers for a large pass. ``forkserver``: forking this process, which has threads
     (SQLite, executors), could copy a held lock into the child."""
-    if messages < PROCESS_POOL_THRESHOLD or (os.cpu_count() or 1) < 2:
+    if messages < PROCESS_POOL_THRESHOLD or pool_workers() < 2:
         return None
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["mailwarden.archive.ingest"])
+    # the parser too: imported once in the fork server rather than in every worker's first task
+    context.set_forkserver_preload(["mailwarden.archive.ingest", "mailwarden.mime"])
     return concurrent.futures.ProcessPoolExecutor(
-        max_workers=os.cpu_count(), mp_context=context, initializer=exit_with, initargs=(os.getpid(),)
+        max_workers=pool_workers(), mp_context=context, initializer=exit_with, initargs=(os.getpid(),)
     )
 
 
