@@ -14,6 +14,7 @@ The worker writes blobs but does not make them durable: the pass's process does 
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import select
 import threading
@@ -96,7 +97,10 @@ def exit_with(owner: int) -> None:
     Needed because a pass killed with SIGKILL (or by the OOM killer) would otherwise leave its workers and
     the multiprocessing fork server running forever: each worker holds both ends of its task queue, so it
     never reads end-of-file, and the fork server's "parent alive" pipe, so the server never does either.
+
+    Also freezes what the imports made (see :func:`gc.freeze`): the collector then leaves it alone.
     """
+    gc.freeze()
     try:
         handle = os.pidfd_open(owner)
     except ProcessLookupError:
