@@ -458,3 +458,93 @@ def export_(
         run.t("recovery.exported", count=report.messages, mb=f"{report.bytes / 1e6:.1f}", path=str(out)),
         style="green",
     )
+
+
+@app.command("restore")
+def restore_(
+    to: Annotated[str, typer.Option("--to", help="The target mailbox (registered). 恢复到的目标邮箱。")],
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--from", help="The archived mailbox to restore. 要恢复的归档邮箱。", show_default=False
+        ),
+    ] = None,
+    folder_map: Annotated[
+        list[str] | None,
+        typer.Option("--folder-map", help="SRC=DST (repeatable). 文件夹映射（可重复）。", show_default=False),
+    ] = None,
+    folder: FolderOpt = None,
+    since: SinceOpt = None,
+    before: BeforeOpt = None,
+    message_id: MessageIdOpt = None,
+    query: QueryOpt = None,
+    include_gone: GoneOpt = False,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    """APPEND archived messages into another account, with flags and dates; safe to run again. 恢复邮件。"""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from mailwarden.core.errors import InputError
+    from mailwarden.mailboxes import service as mailboxes
+    from mailwarden.mailboxes.connect import open_imap
+    from mailwarden.recovery.restore import parse_folder_map, restore
+    from mailwarden.recovery.selection import select_items
+    from mailwarden.sync.service import blob_store
+
+    run = Run(config, as_json, lang)
+    selection = _selection(run, folder, since, before, message_id, query, include_gone)
+    try:
+        mapping = parse_folder_map(folder_map or [])
+    except InputError as exc:
+        run.fail(exc)
+    store = blob_store(run.settings.archive_dir)
+
+    async def go() -> Any:
+        async with run.database() as db:
+            target = await mailboxes.get_mailbox(db, to)
+            if source is not None:
+                origin = await mailboxes.get_mailbox(db, source)
+            else:
+                others = [b for b in await mailboxes.list_mailboxes(db) if b.id != target.id]
+                if len(others) != 1:
+                    raise InputError("recovery.source_needed" if others else "recovery.nothing_archived")
+                origin = others[0]
+            items = await select_items(db, [origin], selection)
+            progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                disable=run.as_json,
+                console=run.out,
+                refresh_per_second=4,
+                auto_refresh=run.out.is_terminal,
+            )
+            with progress:
+                task = progress.add_task(f"{origin.name} → {target.name}", total=len(items))
+                try:
+                    async with await open_imap(target, run.credential(target)) as client:
+                        report = await restore(
+                            db, store, target, client, items, mapping, lambda *_: progress.advance(task)
+                        )
+                        await client.logout()
+                except MailwardenError as exc:
+                    run.say(run.t("recovery.restore_failed", target=target.name, error=exc.render(run.lang)))
+                    raise
+            return report
+
+    report = run_async(go)
+    run.emit({"ok": True, **report.as_dict()})
+    run.say(
+        run.t(
+            "recovery.restored",
+            target=report.target,
+            appended=report.appended,
+            present=report.present,
+            folders=report.folders,
+            created=report.created,
+        ),
+        style="green",
+    )

@@ -1,0 +1,127 @@
+"""``mailwarden archive restore`` into a second lab account: byte-identical, idempotent, resumable."""
+
+from __future__ import annotations
+
+import hashlib
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from cli_runner import CLI
+from lab.dovecot import Dovecot, MailUser
+from recovery_lab import FOLDERS, SEEDS, add_mailbox, expected, imap, raw, seed, server_view
+
+
+@pytest.fixture
+def source_user(dovecot: Dovecot) -> MailUser:
+    user = dovecot.add_user()
+    seed(dovecot, user)
+    return user
+
+
+@pytest.fixture
+def source_archived(ready_cli: CLI, dovecot: Dovecot, source_user: MailUser) -> CLI:
+    """GIVEN account A (the seed messages in three folders) archived as ``source``."""
+    add_mailbox(ready_cli, dovecot, source_user, "source")
+    assert ready_cli("archive", "sync").code == 0
+    return ready_cli
+
+
+def target(cli: CLI, dovecot: Dovecot) -> MailUser:
+    user = dovecot.add_user()
+    add_mailbox(cli, dovecot, user, "target")
+    return user
+
+
+def test_restore_is_byte_identical_with_flags_and_dates_and_a_second_run_adds_nothing(
+    source_archived: CLI, dovecot: Dovecot
+) -> None:
+    b = target(source_archived, dovecot)
+    first = source_archived("archive", "restore", "--to", "target", "--json")
+    assert first.code == 0, first.output
+    assert (first.json["appended"], first.json["present"]) == (len(SEEDS), 0)
+    assert first.json["created"] == 1  # 客户/重要; the lab account has Sent already (auto-created)
+    for folder in FOLDERS:
+        assert server_view(dovecot, b, folder) == expected(folder), folder
+
+    second = source_archived("archive", "restore", "--to", "target", "--json")
+    assert second.code == 0, second.output
+    assert (second.json["appended"], second.json["present"], second.json["created"]) == (0, len(SEEDS), 0)
+    for folder in FOLDERS:
+        assert len(server_view(dovecot, b, folder)) == len(expected(folder))
+
+
+def test_messages_already_on_the_target_are_recognised_by_their_bytes(
+    source_archived: CLI, dovecot: Dovecot
+) -> None:
+    """GIVEN the target already holds one of the two same-Message-ID messages (put there by another client)
+    and a different message with that Message-ID and the same size as the other: only the missing ones go."""
+    b = target(source_archived, dovecot)
+    dup_a = next(s for s in SEEDS if s.raw.endswith(b"first body\r\n"))
+    client = imap(dovecot, b)
+    client.append("INBOX", None, None, dup_a.raw)
+    impostor = raw("same id B", "second bodX\n", "<dup@x>")  # same size and Message-ID, other bytes
+    client.append("INBOX", None, None, impostor)
+    client.logout()
+    result = source_archived("archive", "restore", "--to", "target", "--folder", "INBOX", "--json")
+    assert result.code == 0, result.output
+    inbox = [s for s in SEEDS if s.folder == "INBOX"]
+    assert (result.json["appended"], result.json["present"]) == (len(inbox) - 1, 1)
+    shas = sorted(s.sha256 for s in server_view(dovecot, b, "INBOX"))
+    assert shas == sorted([*(s.sha256 for s in inbox), hashlib.sha256(impostor).hexdigest()])
+
+
+def test_folder_map_and_usage_errors(source_archived: CLI, dovecot: Dovecot) -> None:
+    b = target(source_archived, dovecot)
+    result = source_archived(
+        "archive", "restore", "--to", "target", "--from", "source",
+        "--folder-map", "客户=Restored/客户", "--folder-map", "INBOX=Restored/收件箱", "--json",
+    )  # fmt: skip
+    assert result.code == 0, result.output
+    assert server_view(dovecot, b, "Restored/客户/重要") == expected("客户/重要")
+    assert server_view(dovecot, b, "Restored/收件箱") == expected("INBOX")
+    assert server_view(dovecot, b, "Sent") == expected("Sent")
+    bad = source_archived("archive", "restore", "--to", "target", "--folder-map", "nonsense")
+    assert bad.code == 2 and "SOURCE=TARGET" in bad.stderr
+    query = source_archived("archive", "restore", "--to", "target", "--query", "报价")
+    assert query.code == 2 and "search index" in query.stderr
+
+
+def test_kill_9_during_a_restore_then_resume_gives_no_duplicates_and_nothing_missing(
+    source_archived: CLI, dovecot: Dovecot, source_user: MailUser
+) -> None:
+    """GIVEN 150 more messages in INBOX, so that the restore runs long enough to be killed halfway."""
+    bulk = [raw(f"bulk {i}", f"message {i} of the bulk\n", f"<bulk{i}@x>") for i in range(150)]
+    client = imap(dovecot, source_user)
+    for message in bulk:
+        client.append("INBOX", "(\\Seen)", None, message)
+    client.logout()
+    assert source_archived("archive", "sync").code == 0
+    b = target(source_archived, dovecot)
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mailwarden", "archive", "restore", "--to", "target"],
+        env=source_archived.env, cwd=source_archived.root,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            if len(dovecot.folder_view(b.address, "INBOX")) >= 40:
+                break
+            time.sleep(0.02)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    partway = len(dovecot.folder_view(b.address, "INBOX"))
+    assert 0 < partway < len(bulk) + 5, "the restore was not caught halfway"
+
+    resumed = source_archived("archive", "restore", "--to", "target", "--json")
+    assert resumed.code == 0, resumed.output
+    assert resumed.json["appended"] + resumed.json["present"] == len(SEEDS) + len(bulk)
+    assert resumed.json["present"] >= partway
+    for folder in FOLDERS:
+        assert server_view(dovecot, b, folder) == server_view(dovecot, source_user, folder), folder
