@@ -486,11 +486,13 @@ def restore_(
     """APPEND archived messages into another account, with flags and dates; safe to run again. 恢复邮件。"""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from mailwarden.core.errors import InputError
+    from mailwarden.core.errors import InputError, SystemFailure
     from mailwarden.mailboxes import service as mailboxes
     from mailwarden.mailboxes.connect import open_imap
+    from mailwarden.recovery.lease import target_lease
     from mailwarden.recovery.restore import parse_folder_map, restore
     from mailwarden.recovery.selection import select_items
+    from mailwarden.sync.owner import dead_here, holder_id
     from mailwarden.sync.service import blob_store
 
     run = Run(config, as_json, lang)
@@ -525,12 +527,15 @@ def restore_(
             with progress:
                 task = progress.add_task(f"{origin.name} → {target.name}", total=len(items))
                 try:
-                    async with await open_imap(target, run.credential(target)) as client:
+                    async with (
+                        target_lease(db, target, holder_id(), dead_here),
+                        await open_imap(target, run.credential(target)) as client,
+                    ):
                         report = await restore(
                             db, store, target, client, items, mapping, lambda *_: progress.advance(task)
                         )
                         await client.logout()
-                except MailwardenError as exc:
+                except SystemFailure as exc:  # not the user's mistake: running it again resumes
                     run.say(run.t("recovery.restore_failed", target=target.name, error=exc.render(run.lang)))
                     raise
             return report

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
+
+from mailwarden.db import lease
+from mailwarden.db.engine import Database
+from mailwarden.mailboxes import service as mailboxes
 
 from cli_runner import CLI
 from lab.dovecot import Dovecot, MailUser
@@ -28,6 +36,10 @@ def source_archived(ready_cli: CLI, dovecot: Dovecot, source_user: MailUser) -> 
     add_mailbox(ready_cli, dovecot, source_user, "source")
     assert ready_cli("archive", "sync").code == 0
     return ready_cli
+
+
+def no_such_pid() -> int:
+    return int(Path("/proc/sys/kernel/pid_max").read_text()) + 1  # beyond what the kernel hands out
 
 
 def target(cli: CLI, dovecot: Dovecot) -> MailUser:
@@ -93,8 +105,8 @@ def test_folder_map_and_usage_errors(source_archived: CLI, dovecot: Dovecot) -> 
 def test_kill_9_during_a_restore_then_resume_gives_no_duplicates_and_nothing_missing(
     source_archived: CLI, dovecot: Dovecot, source_user: MailUser
 ) -> None:
-    """GIVEN 150 more messages in INBOX, so that the restore runs long enough to be killed halfway."""
-    bulk = [raw(f"bulk {i}", f"message {i} of the bulk\n", f"<bulk{i}@x>") for i in range(150)]
+    """GIVEN 200 more messages in INBOX, so that the restore runs long enough to be killed halfway."""
+    bulk = [raw(f"bulk {i}", f"message {i} of the bulk\n", f"<bulk{i}@x>") for i in range(200)]
     client = imap(dovecot, source_user)
     for message in bulk:
         client.append("INBOX", "(\\Seen)", None, message)
@@ -110,7 +122,7 @@ def test_kill_9_during_a_restore_then_resume_gives_no_duplicates_and_nothing_mis
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None:
-            if len(dovecot.folder_view(b.address, "INBOX")) >= 40:
+            if len(dovecot.folder_view(b.address, "INBOX")) >= 20:
                 break
             time.sleep(0.02)
     finally:
@@ -125,3 +137,29 @@ def test_kill_9_during_a_restore_then_resume_gives_no_duplicates_and_nothing_mis
     assert resumed.json["present"] >= partway
     for folder in FOLDERS:
         assert server_view(dovecot, b, folder) == server_view(dovecot, source_user, folder), folder
+
+
+async def test_a_restore_is_refused_while_another_holds_the_target_and_takes_over_from_a_dead_one(
+    source_archived: CLI, dovecot: Dovecot
+) -> None:
+    """Two restores at once would both append what is missing. A holder killed with -9 blocks nobody."""
+    b = target(source_archived, dovecot)
+    [db_file] = source_archived.root.glob("**/mailwarden.db")
+    db = Database(f"sqlite:///{db_file}")
+    try:
+        box = await mailboxes.get_mailbox(db, "target")
+        name = f"restore:mailbox:{box.id}"
+        alive = f"{socket.gethostname()}:{os.getpid()}:test"  # this test's own process
+        assert await lease.acquire(db, name, alive, timedelta(minutes=5))
+        refused = source_archived("archive", "restore", "--to", "target")
+        assert refused.code == 2 and "Another restore into target is running" in refused.stderr
+        assert dovecot.folder_view(b.address, "INBOX") == []
+
+        dead = f"{socket.gethostname()}:{no_such_pid()}:x"
+        assert await lease.take_over(db, name, alive, dead, timedelta(minutes=5))
+        taken = source_archived("archive", "restore", "--to", "target", "--json")
+        assert taken.code == 0, taken.output
+        assert taken.json["appended"] == len(SEEDS)
+        assert await lease.holder_of(db, name) is None  # released at the end
+    finally:
+        await db.dispose()
