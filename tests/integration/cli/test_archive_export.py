@@ -154,6 +154,8 @@ def test_usage_errors_write_nothing(archived: CLI) -> None:
     assert not (archived.root / "q.zip").exists()
     bad = archived("archive", "export", "--out", str(archived.root / "b.zip"), "--format", "pst")
     assert bad.code == 2
+    date = archived("archive", "export", "--out", str(archived.root / "d.zip"), "--since", "March")
+    assert date.code == 2 and "Not a date" in date.stderr
 
 
 def test_a_damaged_blob_stops_the_export_and_leaves_nothing_under_the_final_name(archived: CLI) -> None:

@@ -6,6 +6,7 @@ import hashlib
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -42,6 +43,24 @@ def no_such_pid() -> int:
     return int(Path("/proc/sys/kernel/pid_max").read_text()) + 1  # beyond what the kernel hands out
 
 
+def database_file(cli: CLI) -> Path:
+    [found] = cli.root.glob("**/mailwarden.db")
+    return found
+
+
+def archive_state(cli: CLI) -> tuple[object, ...]:
+    """Every archive row and every blob file with its size and mtime."""
+    with sqlite3.connect(database_file(cli)) as conn:
+        rows = tuple(
+            tuple(conn.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall())  # noqa: S608
+            for table in ("archive_messages", "archive_folders", "archive_blobs")
+        )
+    blobs = tuple(
+        sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in cli.root.glob("**/blobs/??/*.zst"))
+    )
+    return (*rows, blobs)
+
+
 def target(cli: CLI, dovecot: Dovecot) -> MailUser:
     user = dovecot.add_user()
     add_mailbox(cli, dovecot, user, "target")
@@ -52,12 +71,18 @@ def test_restore_is_byte_identical_with_flags_and_dates_and_a_second_run_adds_no
     source_archived: CLI, dovecot: Dovecot
 ) -> None:
     b = target(source_archived, dovecot)
+    before = archive_state(source_archived)
     first = source_archived("archive", "restore", "--to", "target", "--json")
     assert first.code == 0, first.output
     assert (first.json["appended"], first.json["present"]) == (len(SEEDS), 0)
     assert first.json["created"] == 1  # 客户/重要; the lab account has Sent already (auto-created)
     for folder in FOLDERS:
         assert server_view(dovecot, b, folder) == expected(folder), folder
+    with sqlite3.connect(database_file(source_archived)) as conn:
+        ledger = conn.execute("SELECT target_folder, sha256, uid FROM restore_ledger").fetchall()
+    assert sorted((f, sha) for f, sha, _ in ledger) == sorted((s.folder, s.sha256) for s in SEEDS)
+    assert all(uid is not None for _, _, uid in ledger)  # Dovecot has UIDPLUS: APPENDUID recorded
+    assert archive_state(source_archived) == before  # the archive is only read
 
     second = source_archived("archive", "restore", "--to", "target", "--json")
     assert second.code == 0, second.output
@@ -144,8 +169,7 @@ async def test_a_restore_is_refused_while_another_holds_the_target_and_takes_ove
 ) -> None:
     """Two restores at once would both append what is missing. A holder killed with -9 blocks nobody."""
     b = target(source_archived, dovecot)
-    [db_file] = source_archived.root.glob("**/mailwarden.db")
-    db = Database(f"sqlite:///{db_file}")
+    db = Database(f"sqlite:///{database_file(source_archived)}")
     try:
         box = await mailboxes.get_mailbox(db, "target")
         name = f"restore:mailbox:{box.id}"
