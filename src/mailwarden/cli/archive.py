@@ -419,6 +419,8 @@ def export_(
     lang: LangOpt = None,
 ) -> None:
     """Export archived messages, byte for byte, with a manifest of hashes. 导出归档邮件（附哈希清单）。"""
+    import threading
+
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from mailwarden.recovery.export import FORMATS, export_items
@@ -446,11 +448,15 @@ def export_(
             refresh_per_second=4,
             auto_refresh=run.out.is_terminal,
         )
+        stop = threading.Event()
         with progress:
             task = progress.add_task(str(out), total=len(items))
-            return await asyncio.to_thread(
-                export_items, store, items, fmt, out.absolute(), lambda _: progress.advance(task)
-            )
+            try:
+                return await asyncio.to_thread(
+                    export_items, store, items, fmt, out.absolute(), lambda _: progress.advance(task), stop
+                )
+            finally:
+                stop.set()  # cancelled (Ctrl-C): the thread stops at the next message and cleans up
 
     report = run_async(go)
     run.emit({"ok": True, **report.as_dict()})

@@ -12,10 +12,12 @@ Guarantees (docs/operations.md):
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
 import shutil
+import threading
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -50,6 +52,9 @@ class _Writer(Protocol):
 
     def finish(self, manifest: bytes) -> None: ...
 
+    def close(self) -> None:
+        """Release open files (after a failure; :meth:`finish` closes them otherwise)."""
+
 
 @dataclass
 class ExportReport:
@@ -74,8 +79,14 @@ def export_items(
     fmt: str,
     out: Path,
     on_message: Callable[[Item], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> ExportReport:
-    """Write ``items`` to ``out`` in format ``fmt``. Blocking file I/O: call it on a thread."""
+    """Write ``items`` to ``out`` in format ``fmt``. Blocking file I/O: call it on a thread.
+
+    ``stop`` set (Ctrl-C on the event loop) ends the export between two messages, removing what was written:
+    a thread cannot be cancelled, and one left running would finish and rename the export after the user
+    asked it to stop.
+    """
     if fmt not in FORMATS:
         raise InputError("recovery.unknown_format", format=fmt, formats=", ".join(FORMATS))
     if out.exists() or out.is_symlink():
@@ -93,6 +104,8 @@ def export_items(
     total = 0
     try:
         for item in items:
+            if stop is not None and stop.is_set():
+                raise asyncio.CancelledError("export stopped")
             entry = _entry(item)
             entry.update(writer.add(item))
             entries.append(entry)
@@ -110,9 +123,11 @@ def export_items(
         os.sync()  # the data is on disk before the final name appears
         os.rename(temporary, out)
     except OSError as exc:
+        writer.close()
         _remove(temporary)
         raise StorageError("recovery.write_failed", path=str(out), error=exc.strerror or str(exc)) from exc
     except BaseException:
+        writer.close()
         _remove(temporary)
         raise
     return ExportReport(out, fmt, len(entries), total)
@@ -177,6 +192,9 @@ class _ZipWriter:
         self.zip.writestr(MANIFEST, manifest)
         self.zip.close()
 
+    def close(self) -> None:
+        self.zip.close()  # the entry being written was closed by its own ``with``
+
 
 class _MboxWriter:
     """One mbox file per folder: ``mailbox/folder.mbox``; ``index`` is the message's place in it."""
@@ -219,9 +237,13 @@ class _MboxWriter:
         return entry
 
     def finish(self, manifest: bytes) -> None:
+        self.close()
+        (self.root / MANIFEST).write_bytes(manifest)
+
+    def close(self) -> None:
         if self.out is not None:
             self.out.close()
-        (self.root / MANIFEST).write_bytes(manifest)
+            self.out = None
 
 
 class _MaildirWriter:
@@ -252,3 +274,6 @@ class _MaildirWriter:
 
     def finish(self, manifest: bytes) -> None:
         (self.root / MANIFEST).write_bytes(manifest)
+
+    def close(self) -> None:
+        pass  # each message's file is closed as soon as it is written

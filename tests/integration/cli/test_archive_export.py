@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import zstandard
 
 from mailwarden.recovery import mboxrd
 
@@ -159,11 +160,10 @@ def test_usage_errors_write_nothing(archived: CLI) -> None:
 
 
 def test_a_damaged_blob_stops_the_export_and_leaves_nothing_under_the_final_name(archived: CLI) -> None:
-    [blob] = archived.root.glob(f"**/blobs/{SEEDS[0].sha256[:2]}/{SEEDS[0].sha256}.zst")
+    last = SEEDS[-1]  # exported last (客户/重要 sorts after INBOX and Sent): the others are written first
+    [blob] = archived.root.glob(f"**/blobs/{last.sha256[:2]}/{last.sha256}.zst")
     good = blob.read_bytes()
-    import zstandard
-
-    blob.write_bytes(zstandard.ZstdCompressor().compress(SEEDS[0].raw + b"tampered"))
+    blob.write_bytes(zstandard.ZstdCompressor().compress(last.raw + b"tampered"))
     try:
         out = archived.root / "damaged.mbox.d"
         result = archived("archive", "export", "--format", "mbox", "--out", str(out))
