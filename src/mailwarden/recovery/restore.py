@@ -11,9 +11,10 @@ What it guarantees (docs/operations.md, decision 0009):
   Message-IDs too; a message without a Message-ID, or two different messages sharing one, are told apart
   correctly. The comparison counts copies: two identical archived copies in one folder give two on the target.
   (imap-backup #212 and #116 duplicated messages on restore; this is why.)
-* **Resumable.** Each APPEND is recorded in the ledger as soon as the server confirms it. A crash between the
-  two leaves a message the ledger does not know, which the hash check then finds: running the same command
-  again continues where it stopped, with no duplicates and nothing missing.
+* **Resumable.** Each APPEND is recorded in the ledger once the server confirmed it, in batches (and at once
+  when the run stops on an error). A kill -9 can lose the last batch: those messages are on the target but
+  not in the ledger, and the hash check finds them. Running the same command again continues where it
+  stopped, with no duplicates and nothing missing.
 * **Read-only towards the archive, append-only towards the target.** Nothing here writes an archive table or
   blob, and the only commands that change the target are CREATE and APPEND.
 """
@@ -42,6 +43,9 @@ __all__ = ["RestoreReport", "parse_folder_map", "restore", "target_name"]
 
 #: how many messages one FETCH of sizes or bodies asks for
 _CHUNK = 200
+#: ledger rows committed together (measured, 1,000 small messages into the lab Dovecot: 4.2 s for the
+#: whole command with a commit per message, 2.6-3.2 s with batches)
+_LEDGER_BATCH = 100
 
 
 @dataclass
@@ -112,17 +116,25 @@ async def restore(
             report.created += 1
         there = await _present(db, client, target, name, chosen)
         done = {"appended": 0, "present": 0}
-        for item in chosen:
-            if there[item.sha256] > 0:
-                there[item.sha256] -= 1
-                done["present"] += 1
+        ledger: list[RestoreEntry] = []
+        try:
+            for item in chosen:
+                if there[item.sha256] > 0:
+                    there[item.sha256] -= 1
+                    done["present"] += 1
+                    if on_message is not None:
+                        on_message(item, False)
+                    continue
+                ledger.append(await _append(store, client, target, name, item))
+                done["appended"] += 1
+                if len(ledger) >= _LEDGER_BATCH:
+                    await _record(db, ledger)
                 if on_message is not None:
-                    on_message(item, False)
-                continue
-            await _append(db, store, client, target, name, item)
-            done["appended"] += 1
-            if on_message is not None:
-                on_message(item, True)
+                    on_message(item, True)
+        finally:
+            # what the server confirmed is recorded even when the run stops here (a lost batch would only
+            # cost the next run some downloads: the hash check finds those messages anyway)
+            await _record(db, ledger)
         report.appended += done["appended"]
         report.present += done["present"]
         report.per_folder[name] = done
@@ -178,9 +190,18 @@ async def _present(
     return found
 
 
+async def _record(db: Database, ledger: list[RestoreEntry]) -> None:
+    if not ledger:
+        return
+    async with db.session() as session:
+        session.add_all(ledger)
+        await session.commit()
+    ledger.clear()
+
+
 async def _append(
-    db: Database, store: BlobStore, client: IMAPClient, target: Mailbox, name: str, item: Item
-) -> None:
+    store: BlobStore, client: IMAPClient, target: Mailbox, name: str, item: Item
+) -> RestoreEntry:
     raw = await asyncio.to_thread(store.read, item.sha256)
     if hashlib.sha256(raw).hexdigest() != item.sha256:
         raise StorageError(
@@ -188,15 +209,11 @@ async def _append(
         )
     landed = await client.append(name, raw, item.flags, item.internal_date)
     client.take_events()  # the EXISTS the append caused in the open folder: nobody needs them
-    async with db.session() as session:
-        session.add(
-            RestoreEntry(
-                target_mailbox_id=target.id,
-                target_folder=name,
-                sha256=item.sha256,
-                source_message_id=item.row_id,
-                uidvalidity=landed.uidvalidity if landed else None,
-                uid=landed.uid if landed else None,
-            )
-        )
-        await session.commit()
+    return RestoreEntry(
+        target_mailbox_id=target.id,
+        target_folder=name,
+        sha256=item.sha256,
+        source_message_id=item.row_id,
+        uidvalidity=landed.uidvalidity if landed else None,
+        uid=landed.uid if landed else None,
+    )

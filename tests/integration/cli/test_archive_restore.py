@@ -130,8 +130,8 @@ def test_folder_map_and_usage_errors(source_archived: CLI, dovecot: Dovecot) -> 
 def test_kill_9_during_a_restore_then_resume_gives_no_duplicates_and_nothing_missing(
     source_archived: CLI, dovecot: Dovecot, source_user: MailUser
 ) -> None:
-    """GIVEN 200 more messages in INBOX, so that the restore runs long enough to be killed halfway."""
-    bulk = [raw(f"bulk {i}", f"message {i} of the bulk\n", f"<bulk{i}@x>") for i in range(200)]
+    """GIVEN 300 more messages in INBOX, so that the restore runs long enough to be killed halfway."""
+    bulk = [raw(f"bulk {i}", f"message {i} of the bulk\n", f"<bulk{i}@x>") for i in range(300)]
     client = imap(dovecot, source_user)
     for message in bulk:
         client.append("INBOX", "(\\Seen)", None, message)
@@ -147,7 +147,7 @@ def test_kill_9_during_a_restore_then_resume_gives_no_duplicates_and_nothing_mis
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and proc.poll() is None:
-            if len(dovecot.folder_view(b.address, "INBOX")) >= 20:
+            if len(dovecot.folder_view(b.address, "INBOX")) >= 120:  # past one ledger batch
                 break
             time.sleep(0.02)
     finally:
