@@ -494,7 +494,7 @@ def restore_(
 
     from mailwarden.core.errors import InputError, SystemFailure
     from mailwarden.mailboxes import service as mailboxes
-    from mailwarden.mailboxes.connect import open_imap
+    from mailwarden.mailboxes.connect import open_imap, wants_compression
     from mailwarden.recovery.lease import target_lease
     from mailwarden.recovery.restore import parse_folder_map, restore
     from mailwarden.recovery.selection import select_items
@@ -535,7 +535,11 @@ def restore_(
                 try:
                     async with (
                         target_lease(db, target, holder_id(), dead_here),
-                        await open_imap(target, run.credential(target)) as client,
+                        await open_imap(
+                            target,
+                            run.credential(target),
+                            compress=wants_compression(target, run.settings.archive.compress),
+                        ) as client,
                     ):
                         report = await restore(
                             db, store, target, client, items, mapping, lambda *_: progress.advance(task)

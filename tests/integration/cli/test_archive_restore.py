@@ -116,6 +116,7 @@ def test_folder_map_and_usage_errors(source_archived: CLI, dovecot: Dovecot) -> 
     result = source_archived(
         "archive", "restore", "--to", "target", "--from", "source",
         "--folder-map", "客户=Restored/客户", "--folder-map", "INBOX=Restored/收件箱", "--json",
+        env={"MAILWARDEN_ARCHIVE__COMPRESS": "always"},  # APPENDs through COMPRESS=DEFLATE too
     )  # fmt: skip
     assert result.code == 0, result.output
     assert server_view(dovecot, b, "Restored/客户/重要") == expected("客户/重要")
