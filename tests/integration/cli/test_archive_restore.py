@@ -188,3 +188,25 @@ async def test_a_restore_is_refused_while_another_holds_the_target_and_takes_ove
         assert await lease.holder_of(db, name) is None  # released at the end
     finally:
         await db.dispose()
+
+
+def test_a_restore_stopped_by_the_server_resumes_where_it_stopped(
+    source_archived: CLI, dovecot: Dovecot
+) -> None:
+    """GIVEN a target whose quota holds only some of the messages: the restore stops with the server's
+    refusal (exit 1) and says how to resume; once the quota is raised, the same command completes it."""
+    b = target(source_archived, dovecot)
+    dovecot.set_quota(b.address, "*:messages=3")
+    stopped = source_archived("archive", "restore", "--to", "target")
+    assert stopped.code == 1, stopped.output
+    assert "OVERQUOTA" in stopped.output or "Quota" in stopped.output
+    assert "Run the same command again to resume" in stopped.stdout
+    first = sum(len(dovecot.folder_view(b.address, f)) for f in FOLDERS if f != "客户/重要")
+    assert 0 < first < len(SEEDS)
+
+    dovecot.set_quota(b.address, "*:messages=1000")
+    resumed = source_archived("archive", "restore", "--to", "target", "--json")
+    assert resumed.code == 0, resumed.output
+    assert (resumed.json["appended"], resumed.json["present"]) == (len(SEEDS) - first, first)
+    for folder in FOLDERS:
+        assert server_view(dovecot, b, folder) == expected(folder), folder
