@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mailbox
 import os
 import zipfile
 from pathlib import Path
@@ -80,6 +81,11 @@ def test_mbox_export_imported_into_a_fresh_account_gives_the_same_hashes(
     client.logout()
     for folder in FOLDERS:
         assert [s.sha256 for s in server_view(dovecot, fresh, folder)] == seed_hashes(folder)
+    # a reader that is not ours splits the files the same way
+    inbox = mailbox.mbox(out / "source" / "INBOX.mbox", create=False)
+    subjects = sorted(str(m["Subject"]) for m in inbox if str(m["Subject"]).isascii())
+    assert len(inbox) == 5 and subjects == ["from lines", "no id", "same id A", "same id B"]
+    inbox.close()
 
 
 def test_mbox_from_lines_are_escaped_reversibly(archived: CLI) -> None:
@@ -128,6 +134,11 @@ def test_maildir_has_a_folder_per_archived_folder_with_flags_and_dates(archived:
     assert mtime == 1709661600  # 2024-03-05 13:00:00 -0500
     forwarded = next(e for e in entries if "$Forwarded" in e["flags"])
     assert forwarded["path"].endswith(":2,P")
+    # and a maildir reader that is not ours agrees
+    inbox = mailbox.Maildir(out / "source" / "INBOX", create=False)
+    flags = sorted(message.get_flags() for message in inbox)
+    assert flags == sorted(["S", "", "F", "P", "RS"])
+    inbox.close()
 
 
 def test_filters_and_tombstones(archived: CLI) -> None:
