@@ -6,6 +6,9 @@ import hashlib
 import json
 import mailbox
 import os
+import subprocess
+import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -184,3 +187,37 @@ def test_a_damaged_blob_stops_the_export_and_leaves_nothing_under_the_final_name
     assert "does not match its hash" in result.stderr
     assert not out.exists()
     assert not list(archived.root.glob(".damaged.mbox.d.partial-*"))
+
+
+def test_an_export_killed_halfway_leaves_nothing_under_the_final_name(archived: CLI) -> None:
+    """GIVEN the last message's blob replaced by a FIFO, the export blocks there, the others written and the
+    last one's file created empty; WHEN it is killed with -9 THEN the final name does not exist, only a hidden
+    partial next to it."""
+    last = SEEDS[-1]
+    [blob] = archived.root.glob(f"**/blobs/{last.sha256[:2]}/{last.sha256}.zst")
+    good = blob.read_bytes()
+    blob.unlink()
+    os.mkfifo(blob)
+    out = archived.root / "killed.maildir"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mailwarden", "archive", "export", "--format", "maildir", "--out", str(out)],
+        env=archived.env, cwd=archived.root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        written: list[Path] = []
+        while time.monotonic() < deadline and len(written) < len(SEEDS) and proc.poll() is None:
+            written = list(archived.root.glob(".killed.maildir.partial-*/source/**/cur/*"))
+            time.sleep(0.02)
+        assert len(written) == len(SEEDS), "the export did not reach the blocked message"
+        assert sorted(p.stat().st_size == 0 for p in written) == [False] * (len(SEEDS) - 1) + [True]
+    finally:
+        proc.kill()
+        proc.wait()
+        blob.unlink()
+        blob.write_bytes(good)
+    assert not out.exists()
+    assert len(list(archived.root.glob(".killed.maildir.partial-*"))) == 1
+    again = archived("archive", "export", "--format", "maildir", "--out", str(out))
+    assert again.code == 0, again.output
+    assert len(list(out.glob("source/**/cur/*"))) == len(SEEDS)
