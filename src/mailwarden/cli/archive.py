@@ -551,7 +551,7 @@ def restore_(
             return report
 
     report = run_async(go)
-    run.emit({"ok": True, **report.as_dict()})
+    run.emit({"ok": not report.failed, **report.as_dict()})
     run.say(
         run.t(
             "recovery.restored",
@@ -563,3 +563,16 @@ def restore_(
         ),
         style="green",
     )
+    for failure in report.failed:
+        run.say(
+            run.t(
+                "recovery.not_restored",
+                folder=failure["folder"],
+                uid=failure["uid"],
+                message_id=failure["message_id"] or "-",
+                error=failure["error"],
+            ),
+            style="red",
+        )
+    if report.failed:
+        raise typer.Exit(EXIT_PROBLEM)

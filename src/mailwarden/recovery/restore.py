@@ -34,7 +34,7 @@ from sqlalchemy import select
 from mailwarden.archive.blobstore import BlobStore
 from mailwarden.core.errors import InputError, StorageError
 from mailwarden.db.engine import Database
-from mailwarden.imap import Folder, IMAPClient, UidSet
+from mailwarden.imap import Folder, IMAPClient, IMAPError, UidSet
 from mailwarden.mailboxes.models import Mailbox
 from mailwarden.recovery.models import RestoreEntry
 from mailwarden.recovery.selection import Item
@@ -43,6 +43,8 @@ __all__ = ["RestoreReport", "parse_folder_map", "restore", "target_name"]
 
 #: how many messages one FETCH of sizes or bodies asks for
 _CHUNK = 200
+#: RFC 5530 / RFC 7889 codes that refuse one message, not the session
+_MESSAGE_REFUSALS = frozenset({"TOOBIG", "PARSE"})
 #: ledger rows committed together (measured, 1,000 small messages into the lab Dovecot: 4.2 s for the
 #: whole command with a commit per message, 2.6-3.2 s with batches)
 _LEDGER_BATCH = 100
@@ -56,6 +58,8 @@ class RestoreReport:
     appended: int = 0
     present: int = 0
     per_folder: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: messages the target could not take (each with the reason); the rest of the restore went on
+    failed: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -65,6 +69,7 @@ class RestoreReport:
             "appended": self.appended,
             "present": self.present,
             "per_folder": self.per_folder,
+            "failed": self.failed,
         }
 
 
@@ -125,7 +130,15 @@ async def restore(
                     if on_message is not None:
                         on_message(item, False)
                     continue
-                ledger.append(await _append(store, client, target, name, item))
+                try:
+                    ledger.append(await _append(store, client, target, name, item))
+                except (InputError, IMAPError) as exc:
+                    if not _refused_message(exc):
+                        raise
+                    report.failed.append(_failure(item, name, exc))
+                    if on_message is not None:
+                        on_message(item, False)
+                    continue
                 done["appended"] += 1
                 if len(ledger) >= _LEDGER_BATCH:
                     await _record(db, ledger)
@@ -139,6 +152,27 @@ async def restore(
         report.present += done["present"]
         report.per_folder[name] = done
     return report
+
+
+def _refused_message(exc: InputError | IMAPError) -> bool:
+    """Whether the refusal is about this one message, so that the others can still go: our client cannot
+    send it (a NUL byte needs BINARY), or the server says it is too big or cannot parse it. Anything else
+    (quota, permissions, a connection lost) stops the restore, to be resumed."""
+    if isinstance(exc, InputError):
+        return True
+    return exc.status == "NO" and exc.code in _MESSAGE_REFUSALS
+
+
+def _failure(item: Item, name: str, exc: InputError | IMAPError) -> dict[str, Any]:
+    return {
+        "folder": item.folder,
+        "target_folder": name,
+        "uidvalidity": item.uidvalidity,
+        "uid": item.uid,
+        "message_id": item.message_id,
+        "sha256": item.sha256,
+        "error": str(exc),
+    }
 
 
 def _delimiter(folders: Iterable[Folder]) -> str | None:

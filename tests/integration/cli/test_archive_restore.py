@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from mailwarden.archive.blobstore import BlobStore
 from mailwarden.db import lease
 from mailwarden.db.engine import Database
 from mailwarden.mailboxes import service as mailboxes
@@ -210,3 +211,40 @@ def test_a_restore_stopped_by_the_server_resumes_where_it_stopped(
     assert (resumed.json["appended"], resumed.json["present"]) == (len(SEEDS) - first, first)
     for folder in FOLDERS:
         assert server_view(dovecot, b, folder) == expected(folder), folder
+
+
+def test_a_message_the_target_cannot_take_is_reported_and_the_others_are_restored(
+    source_archived: CLI, dovecot: Dovecot
+) -> None:
+    """GIVEN an archived message with a NUL byte (a plain IMAP literal cannot carry it): it is listed as not
+    restored, exit 1, and every other message is restored; a second run appends nothing more."""
+    b = target(source_archived, dovecot)
+    nul = b"From: x@example.test\r\nSubject: nul\r\nMessage-ID: <nl@x>\r\n\r\na\x00b\r\n"
+    [blobs] = source_archived.root.glob("**/archive/blobs")
+    store = BlobStore(blobs)
+    ref = store.put(nul)
+    store.sync()
+    with sqlite3.connect(database_file(source_archived)) as conn:
+        conn.execute(
+            "INSERT INTO archive_blobs SELECT ?, ?, ?, created_at FROM archive_blobs LIMIT 1",
+            (ref.sha256, ref.size, ref.stored_size),
+        )
+        changed = conn.execute(
+            "UPDATE archive_messages SET sha256 = ?, size = ? WHERE message_id = 'nl@x'",
+            (ref.sha256, ref.size),
+        )
+        assert changed.rowcount == 1
+    for attempt in range(2):
+        result = source_archived("archive", "restore", "--to", "target", "--json")
+        assert result.code == 1, result.output
+        assert result.json["ok"] is False
+        [failed] = result.json["failed"]
+        assert (failed["folder"], failed["message_id"]) == ("客户/重要", "nl@x")
+        assert result.json["appended"] == (len(SEEDS) - 1 if attempt == 0 else 0)
+    text = source_archived("archive", "restore", "--to", "target")
+    assert "Not restored: 客户/重要 UID" in text.stdout
+    for folder in FOLDERS:
+        want = [
+            s for s in expected(folder) if s.sha256 != next(x.sha256 for x in SEEDS if b"<nl@x>" in x.raw)
+        ]
+        assert server_view(dovecot, b, folder) == want, folder
