@@ -13,8 +13,10 @@ Guarantees (docs/operations.md):
 from __future__ import annotations
 
 import asyncio
+import errno
 import hashlib
 import json
+import logging
 import os
 import shutil
 import threading
@@ -35,6 +37,7 @@ from mailwarden.recovery.selection import Item
 __all__ = ["FORMATS", "ExportReport", "export_items", "maildir_info"]
 
 FORMATS = ("eml-zip", "mbox", "maildir")
+log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
 #: IMAP system flags and the common keyword for "forwarded" -> Maildir info letters (ASCII order on disk)
 _MAILDIR_FLAGS = {
@@ -99,10 +102,11 @@ def export_items(
         "mbox": _MboxWriter,
         "maildir": _MaildirWriter,
     }
-    writer = writers[fmt](store, temporary)
+    writer: _Writer | None = None
     entries: list[dict[str, Any]] = []
     total = 0
     try:
+        writer = writers[fmt](store, temporary)
         for item in items:
             if stop is not None and stop.is_set():
                 raise asyncio.CancelledError("export stopped")
@@ -123,12 +127,10 @@ def export_items(
         os.sync()  # the data is on disk before the final name appears
         os.rename(temporary, out)
     except OSError as exc:
-        writer.close()
-        _remove(temporary)
+        _abandon(writer, temporary)
         raise StorageError("recovery.write_failed", path=str(out), error=exc.strerror or str(exc)) from exc
     except BaseException:
-        writer.close()
-        _remove(temporary)
+        _abandon(writer, temporary)
         raise
     return ExportReport(out, fmt, len(entries), total)
 
@@ -148,11 +150,23 @@ def _entry(item: Item) -> dict[str, Any]:
     }
 
 
+def _abandon(writer: _Writer | None, temporary: Path) -> None:
+    if writer is not None:
+        writer.close()
+    _remove(temporary)
+
+
 def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        path.unlink(missing_ok=True)
+    """Delete a partial export. A failure here is logged, not raised: the error that stopped the export is
+    the one to report, and the partial has a hidden name that no reader mistakes for an export."""
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+    except OSError as exc:
+        if exc.errno != errno.ENAMETOOLONG:  # a name that cannot exist was never created
+            log.warning("could not remove the partial export %s: %s", path, exc.strerror or exc)
 
 
 def _copy_checked(store: BlobStore, item: Item, target: IO[bytes]) -> None:

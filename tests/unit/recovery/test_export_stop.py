@@ -67,3 +67,15 @@ def test_a_missing_blob_is_a_storage_error_and_removes_the_partial_export(tmp_pa
     with pytest.raises(StorageError):
         export_items(store, items, "maildir", tmp_path / "out")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["blobs"]
+
+
+def test_a_temporary_name_the_file_system_refuses_is_a_storage_error(tmp_path: Path) -> None:
+    from mailwarden.core.errors import StorageError
+
+    store = BlobStore(tmp_path / "blobs")
+    items = items_in(store, 1)
+    # a legal final name whose temporary sibling is too long for the file system (ENAMETOOLONG): root may
+    # write anywhere, so this is the failure a test can cause
+    with pytest.raises(StorageError, match=r"cannot write the export|File name too long"):
+        export_items(store, items, "maildir", tmp_path / ("x" * 250))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blobs"]
