@@ -20,6 +20,7 @@ MODEL_MODULES = (
     "mailwarden.diagnose.models",
     "mailwarden.access.models",
     "mailwarden.notify.models",
+    "mailwarden.recovery.models",
 )
 
 

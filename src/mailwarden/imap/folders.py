@@ -28,7 +28,7 @@ from mailwarden.imap.items import as_int, as_text, decode_name
 from mailwarden.imap.responses import UntaggedResponse, Value
 from mailwarden.imap.session import Session
 
-__all__ = ["SPECIAL_USES", "Folder", "FolderStatus", "folder_argument", "list_folders", "status"]
+__all__ = ["SPECIAL_USES", "Folder", "FolderStatus", "create", "folder_argument", "list_folders", "status"]
 
 #: RFC 6154 special-use attributes (plus \Important from RFC 8457), in their canonical spelling
 SPECIAL_USES = ("\\All", "\\Archive", "\\Drafts", "\\Flagged", "\\Junk", "\\Sent", "\\Trash", "\\Important")
@@ -125,6 +125,28 @@ async def status(session: Session, folder: str | Folder, items: Iterable[str] | 
     if len(found) != 1:  # a broken answer must not look like an empty folder
         session.bad_data("STATUS", f"{len(found)} STATUS responses for one folder")
     return next(iter(found.values()))
+
+
+async def create(session: Session, name: str) -> bool:
+    """CREATE ``name`` (modified UTF-7 on the wire). True if created, False if it existed already.
+
+    "Already there" is recognised by RFC 5530's ``[ALREADYEXISTS]``; a server without response codes is
+    asked with LIST, because a refusal for another reason (no permission, a bad name) must still fail.
+    """
+    session.ready("CREATE")
+    try:
+        await session.connection.execute("CREATE", utf7.encode(name))
+    except IMAPError as exc:
+        if exc.status != "NO":
+            raise
+        if exc.code == "ALREADYEXISTS":
+            return False
+        if exc.code is None and any(
+            f.name == name for f in await list_folders(session, pattern=name, with_status=False)
+        ):
+            return False
+        raise
+    return True
 
 
 async def list_folders(

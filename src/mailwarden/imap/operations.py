@@ -39,6 +39,11 @@ class Operations(Session):
             self, pattern=pattern, with_status=with_status, status_of=status_items
         )
 
+    async def create(self, name: str) -> bool:
+        """CREATE a folder; False (and no error) if it exists already. Parents are the server's business
+        (RFC 3501: a server creates the levels a name implies)."""
+        return await folders.create(self, name)
+
     async def status(self, folder: str | Folder, items: Iterable[str] | None = None) -> FolderStatus:
         """STATUS: MESSAGES, UIDNEXT, UIDVALIDITY, UNSEEN, HIGHESTMODSEQ (CONDSTORE), MAILBOXID (OBJECTID)."""
         return await folders.status(self, folder, items)

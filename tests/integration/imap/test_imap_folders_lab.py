@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import pytest
 from imap_lab import login, make_message
 
-from mailwarden.imap import AppendUID, UidSet
+from mailwarden.imap import AppendUID, IMAPError, UidSet, utf7
 
 
 async def test_it_lists_special_use_and_chinese_folders_with_their_status(
@@ -102,3 +103,19 @@ async def test_enable_and_compress_follow_the_capabilities(dovecot: Any, mail_us
     # The lab's Dovecot loads no imap_zlib: compress() sends nothing and says so (the deflate layer is
     # tested against a loopback server in tests/unit/imap/test_imap_compress.py).
     assert compressed is ("COMPRESS=DEFLATE" in caps)
+
+
+async def test_create_makes_chinese_and_nested_folders_once(dovecot: Any, mail_user: Any) -> None:
+    async with await login(dovecot, mail_user) as client:
+        assert await client.create("客户/重要") is True
+        assert await client.create("客户/重要") is False  # [ALREADYEXISTS]: not an error
+        folders = {f.name: f for f in await client.list_folders(with_status=False)}
+        assert folders["客户/重要"].raw == utf7.encode("客户/重要")
+        assert folders["客户/重要"].selectable and "客户" in folders
+
+
+async def test_create_refused_for_another_reason_fails(dovecot: Any, mail_user: Any) -> None:
+    async with await login(dovecot, mail_user) as client:
+        with pytest.raises(IMAPError) as refused:
+            await client.create("a" * 2000)
+    assert refused.value.status in {"NO", "BAD"}
