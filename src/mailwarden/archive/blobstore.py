@@ -2,12 +2,14 @@
 
 Layout: ``<root>/ab/<sha256>.zst``: 256 folders, so a new archive makes a few hundred directories rather
 than one per message (a million messages is ~4,000 files per folder, which ext4's hashed directories and
-any other modern file system handle without noticing; git's object store is laid out the same way). A
-blob is written to an unnamed file (``O_TMPFILE``; a named one in ``tmp/`` where the file system has no
-such thing), linked into place under its final name, and made durable by :meth:`BlobStore.sync` — once per group of messages, because an fsync per message would cost more
-than the download (mbsync's FSync mode is three times slower than without). The database row that says a
-blob exists is committed only after that sync, and it, not the file, is the truth: a file left by a crash
-before its row was committed is simply written again.
+any other modern file system handle without noticing; git's object store is laid out the same way).
+
+A blob is written to an unnamed file (``O_TMPFILE``; a named one in ``tmp/`` where the file system has no
+such thing), linked into place under its final name, and made durable by :meth:`BlobStore.sync` — once per
+group of messages, because an fsync per message would cost more than the download (mbsync's FSync mode is
+three times slower than without). The database row that says a blob exists is committed only after that
+sync, and it, not the file, is the truth: a file left by a crash before its row was committed is simply
+written again.
 
 Nothing here ever deletes a blob; purging belongs to retention, explicitly, elsewhere.
 """

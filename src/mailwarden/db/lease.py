@@ -7,6 +7,10 @@ Every step is a conditional write whose row count tells whether we won.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
 from sqlalchemy import delete, or_, update
@@ -16,7 +20,9 @@ from mailwarden.core.errors import LeaseLost
 from mailwarden.db.engine import Database
 from mailwarden.db.models import Lease
 
-__all__ = ["acquire", "holder_of", "release", "renew", "take_over"]
+__all__ = ["acquire", "held", "holder_of", "release", "renew", "take_over"]
+
+log = logging.getLogger(__name__)
 
 
 async def acquire(db: Database, name: str, holder: str, ttl: timedelta) -> bool:
@@ -75,3 +81,44 @@ async def take_over(db: Database, name: str, old_holder: str, holder: str, ttl: 
             .values(holder=holder, acquired_at=now, expires_at=now + ttl)
         )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+@contextlib.asynccontextmanager
+async def held(
+    db: Database,
+    name: str,
+    holder: str,
+    ttl: timedelta,
+    *,
+    dead: Callable[[str], bool],
+    busy: Callable[[str | None], Exception],
+) -> AsyncIterator[None]:
+    """Hold the lease ``name`` for the block, renewed every third of ``ttl``; the block is cancelled if it is
+    lost. A lease held by someone ``dead`` says is gone (a process killed with -9 on this machine) is taken
+    over at once; one held by anybody else raises ``busy(holder)``."""
+    if not await acquire(db, name, holder, ttl):
+        current = await holder_of(db, name)
+        if not (current and dead(current) and await take_over(db, name, current, holder, ttl)):
+            raise busy(current)
+        log.warning("took over the lease %s from %s, which is no longer running", name, current)
+    task = asyncio.current_task()
+    assert task is not None
+
+    async def keep() -> None:
+        while True:
+            await asyncio.sleep(ttl.total_seconds() / 3)
+            try:
+                await renew(db, name, holder, ttl)
+            except LeaseLost:
+                log.error("lost the lease %s; stopping", name)
+                task.cancel(f"lease {name} lost")
+                return
+
+    keeper = asyncio.create_task(keep())
+    try:
+        yield
+    finally:
+        keeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await keeper
+        await release(db, name, holder)

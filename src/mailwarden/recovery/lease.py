@@ -9,13 +9,12 @@ by the command) lets the next run take it over at once instead of waiting out th
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
-from mailwarden.core.errors import ConflictError, LeaseLost
+from mailwarden.core.errors import ConflictError
 from mailwarden.db import lease
 from mailwarden.db.engine import Database
 from mailwarden.mailboxes.models import Mailbox
@@ -31,32 +30,9 @@ async def target_lease(
     db: Database, target: Mailbox, holder: str, dead: Callable[[str], bool]
 ) -> AsyncIterator[None]:
     """Hold the target's restore lease for the block; the block is cancelled if the lease is lost."""
-    name = f"restore:mailbox:{target.id}"
-    if not await lease.acquire(db, name, holder, LEASE_TTL):
-        current = await lease.holder_of(db, name)
-        if not (current and dead(current) and await lease.take_over(db, name, current, holder, LEASE_TTL)):
-            raise ConflictError("recovery.busy", name=target.name, holder=current or "?")
-        log.warning(
-            "took over the restore lease of %s from %s, which is no longer running", target.name, current
-        )
-    task = asyncio.current_task()
-    assert task is not None
 
-    async def keep() -> None:
-        while True:
-            await asyncio.sleep(LEASE_TTL.total_seconds() / 3)
-            try:
-                await lease.renew(db, name, holder, LEASE_TTL)
-            except LeaseLost:
-                log.error("lost the restore lease of %s; stopping", target.name)
-                task.cancel("restore lease lost")
-                return
+    def busy(current: str | None) -> ConflictError:
+        return ConflictError("recovery.busy", name=target.name, holder=current or "?")
 
-    keeper = asyncio.create_task(keep())
-    try:
+    async with lease.held(db, f"restore:mailbox:{target.id}", holder, LEASE_TTL, dead=dead, busy=busy):
         yield
-    finally:
-        keeper.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await keeper
-        await lease.release(db, name, holder)

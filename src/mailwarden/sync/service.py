@@ -19,7 +19,7 @@ from sqlalchemy import update
 from mailwarden.archive.blobstore import BlobStore
 from mailwarden.archive.models import SyncRun
 from mailwarden.core import clock
-from mailwarden.core.errors import ConflictError, LeaseLost, MailwardenError
+from mailwarden.core.errors import ConflictError, MailwardenError
 from mailwarden.core.secrets import SecretValue
 from mailwarden.db import lease
 from mailwarden.db.engine import Database
@@ -50,37 +50,12 @@ def blob_store(archive_dir: Path) -> BlobStore:
 @contextlib.asynccontextmanager
 async def mailbox_lease(db: Database, mailbox: Mailbox, holder: str) -> AsyncIterator[None]:
     """Hold the mailbox's sync lease for the block; the block is cancelled if the lease is lost."""
-    name = lease_name(mailbox.id)
-    if not await lease.acquire(db, name, holder, LEASE_TTL):
-        current = await lease.holder_of(db, name)
-        if not (
-            current and dead_here(current) and await lease.take_over(db, name, current, holder, LEASE_TTL)
-        ):
-            raise ConflictError("sync.busy", name=mailbox.name, holder=current or "?")
-        log.warning(
-            "took over the sync lease of %s from %s, which is no longer running", mailbox.name, current
-        )
-    task = asyncio.current_task()
-    assert task is not None
 
-    async def keep() -> None:
-        while True:
-            await asyncio.sleep(LEASE_TTL.total_seconds() / 3)
-            try:
-                await lease.renew(db, name, holder, LEASE_TTL)
-            except LeaseLost:
-                log.error("lost the sync lease of %s; stopping", mailbox.name)
-                task.cancel("sync lease lost")
-                return
+    def busy(current: str | None) -> ConflictError:
+        return ConflictError("sync.busy", name=mailbox.name, holder=current or "?")
 
-    keeper = asyncio.create_task(keep())
-    try:
+    async with lease.held(db, lease_name(mailbox.id), holder, LEASE_TTL, dead=dead_here, busy=busy):
         yield
-    finally:
-        keeper.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await keeper
-        await lease.release(db, name, holder)
 
 
 async def recorded_pass(
