@@ -91,27 +91,12 @@ def sync(
 
 
 async def _sync_one(run: Run, db: Database, box: Mailbox, full: bool, store: Any) -> dict[str, Any]:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
     from mailwarden.mailboxes.connect import wants_compression
     from mailwarden.sync.engine import SyncOptions
     from mailwarden.sync.service import run_sync
 
     started = time.monotonic()
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[mb]:.1f} MB · {task.fields[rate]:.1f} MB/s"),
-        TimeRemainingColumn(),
-        disable=run.as_json,
-        console=run.out,
-        transient=False,
-        # redrawn 4 times a second on a terminal, and not at all into a file or a pipe (the final state is
-        # still printed): at Rich's default 10, drawing 21 folders' bars cost 3 % of a big pass's CPU
-        refresh_per_second=4,
-        auto_refresh=run.out.is_terminal,
-    )
+    progress = run.progress("{task.fields[mb]:.1f} MB · {task.fields[rate]:.1f} MB/s")
     tasks: dict[str, Any] = {}
 
     def on_progress(folder: str, outcome: FolderOutcome, to_fetch: int) -> None:

@@ -96,8 +96,6 @@ def export_(
     """Export archived messages, byte for byte, with a manifest of hashes. 导出归档邮件（附哈希清单）。"""
     import threading
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
     from mailwarden.recovery.export import FORMATS, export_items
     from mailwarden.recovery.selection import select_items
     from mailwarden.sync.service import blob_store
@@ -113,16 +111,7 @@ def export_(
     async def go() -> Any:
         async with run.database() as db:
             items = await select_items(db, await chosen_mailboxes(run, db, mailbox), selection)
-        progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            disable=run.as_json,
-            console=run.out,
-            refresh_per_second=4,
-            auto_refresh=run.out.is_terminal,
-        )
+        progress = run.progress()
         stop = threading.Event()
         with progress:
             task = progress.add_task(str(out), total=len(items))
@@ -165,8 +154,6 @@ def restore_(
     lang: LangOpt = None,
 ) -> None:
     """APPEND archived messages into another account, with flags and dates; safe to run again. 恢复邮件。"""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
     from mailwarden.core.errors import InputError, SystemFailure
     from mailwarden.mailboxes import service as mailboxes
     from mailwarden.mailboxes.connect import open_imap, wants_compression
@@ -195,16 +182,7 @@ def restore_(
                     raise InputError("recovery.source_needed" if others else "recovery.nothing_archived")
                 origin = others[0]
             items = await select_items(db, [origin], selection)
-            progress = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeRemainingColumn(),
-                disable=run.as_json,
-                console=run.out,
-                refresh_per_second=4,
-                auto_refresh=run.out.is_terminal,
-            )
+            progress = run.progress()
             with progress:
                 task = progress.add_task(f"{origin.name} → {target.name}", total=len(items))
                 try:

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -27,6 +27,9 @@ from mailwarden.core.secrets import SecretBox, SecretValue, load_box
 from mailwarden.core.settings import Settings, load_settings
 from mailwarden.db.engine import Database
 from mailwarden.mailboxes.models import Mailbox
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 __all__ = [
     "EXIT_OK",
@@ -116,6 +119,26 @@ class Run:
             # piped into a file or another program: do not squeeze tables into 80 columns
             console = Console(highlight=False, soft_wrap=True, width=200)
         return console
+
+    def progress(self, *extra: str) -> Progress:
+        """The progress bar of a long command: description, bar, done/total, ``extra`` text columns (Rich
+        format strings over the task), time left. Nothing in JSON mode; redrawn 4 times a second on a
+        terminal and never into a file or a pipe, where only the final state is printed (at Rich's default
+        of 10, drawing a sync's 21 folder bars cost 3 % of a big pass's CPU)."""
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        return Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            *(TextColumn(column) for column in extra),
+            TimeRemainingColumn(),
+            disable=self.as_json,
+            console=self.out,
+            transient=False,
+            refresh_per_second=4,
+            auto_refresh=self.out.is_terminal,
+        )
 
     def say(self, text: str, style: str | None = None) -> None:
         """A line for people; nothing in JSON mode (the JSON document says it all)."""
