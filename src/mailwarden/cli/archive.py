@@ -67,25 +67,32 @@ def sync(
     full: Annotated[
         bool, typer.Option("--full", help="Look at every folder, changed or not. 检查所有文件夹。")
     ] = False,
+    no_index: Annotated[
+        bool, typer.Option("--no-index", help="Do not update the search index. 不更新搜索索引。")
+    ] = False,
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
     lang: LangOpt = None,
 ) -> None:
     """Bring the archive up to date with the server, read-only. 同步归档（只读，不修改服务器）。"""
-    from mailwarden.sync.service import blob_store
+    from mailwarden.archive.blobstore import blob_store
 
     run = Run(config, as_json, lang)
     store = blob_store(run.settings.archive_dir)
     results: list[dict[str, Any]] = []
+    index: dict[str, Any] | None = None
 
     async def go() -> None:
+        nonlocal index
         async with run.database() as db:
             for box in await chosen_mailboxes(run, db, mailbox):
                 results.append(await _sync_one(run, db, box, full, store))
+            if results and not no_index:
+                index = await archive_search.index_new(run, db)
 
     run_async(go)
-    ok = all(r["status"] == "ok" for r in results)
-    run.emit({"ok": ok, "mailboxes": results})
+    ok = all(r["status"] == "ok" for r in results) and (index is None or index["ok"])
+    run.emit({"ok": ok, "mailboxes": results, "index": index})
     if not ok:
         raise typer.Exit(EXIT_PROBLEM)
 
@@ -150,7 +157,7 @@ def watch_(
     """Keep the archive current live (IDLE) until stopped; SIGTERM stops cleanly. 实时同步，直到被停止。"""
     import signal
 
-    from mailwarden.sync.service import blob_store
+    from mailwarden.archive.blobstore import blob_store
     from mailwarden.sync.watch import WatchOptions
 
     run = Run(config, as_json, lang)
@@ -219,8 +226,8 @@ def verify(
     lang: LangOpt = None,
 ) -> None:
     """Compare the server with the archive; list every missing, extra or mismatched message. 校验归档。"""
+    from mailwarden.archive.blobstore import blob_store
     from mailwarden.mailboxes.connect import open_imap, wants_compression
-    from mailwarden.sync.service import blob_store
     from mailwarden.sync.verify import verify_mailbox
 
     run = Run(config, as_json, lang)
@@ -323,4 +330,5 @@ def status(
 
 
 # export and restore live in archive_recovery.py; importing it registers them on ``app``
-from mailwarden.cli import archive_recovery  # noqa: E402, F401
+# (and search, reindex, index-status in archive_search.py)
+from mailwarden.cli import archive_recovery, archive_search  # noqa: E402, F401

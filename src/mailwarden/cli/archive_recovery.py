@@ -96,9 +96,9 @@ def export_(
     """Export archived messages, byte for byte, with a manifest of hashes. 导出归档邮件（附哈希清单）。"""
     import threading
 
+    from mailwarden.archive.blobstore import blob_store
     from mailwarden.recovery.export import FORMATS, export_items
     from mailwarden.recovery.selection import select_items
-    from mailwarden.sync.service import blob_store
 
     run = Run(config, as_json, lang)
     if fmt not in FORMATS:
@@ -154,6 +154,7 @@ def restore_(
     lang: LangOpt = None,
 ) -> None:
     """APPEND archived messages into another account, with flags and dates; safe to run again. 恢复邮件。"""
+    from mailwarden.archive.blobstore import blob_store
     from mailwarden.core.errors import InputError, SystemFailure
     from mailwarden.mailboxes import service as mailboxes
     from mailwarden.mailboxes.connect import open_imap, wants_compression
@@ -161,7 +162,6 @@ def restore_(
     from mailwarden.recovery.restore import parse_folder_map, restore
     from mailwarden.recovery.selection import select_items
     from mailwarden.sync.owner import dead_here, holder_id
-    from mailwarden.sync.service import blob_store
 
     run = Run(config, as_json, lang)
     selection = _selection(run, folder, since, before, message_id, query, include_gone)

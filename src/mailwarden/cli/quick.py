@@ -122,7 +122,10 @@ def _answer(request: QuickRequest, settings: Settings) -> int | None:
         for run in answer.runs
     ]
     if request.as_json:
-        document = {"ok": True, "mailboxes": results}
+        index = None
+        if answer.index_cursor is not None:  # what the full command says when it indexed nothing
+            index = {"ok": True, "indexed": 0, "problems": 0, "cursor": answer.index_cursor}
+        document = {"ok": True, "mailboxes": results, "index": index}
         sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
     else:
         for run in answer.runs:

@@ -65,6 +65,16 @@ class ArchiveSettings(BaseModel):
     compress: Literal["auto", "always", "never"] = "auto"
 
 
+class SearchSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    #: where the full-text index is kept (derived data: ``archive reindex`` rebuilds it); default
+    #: ``data_dir/search``
+    dir: Path | None = None
+    #: index new messages at the end of each ``archive sync`` and ``archive watch`` pass
+    index_on_sync: bool = True
+
+
 class DiagnoseSettings(BaseModel):
     """``mailwarden diagnose``: every outside party it asks is a setting, so a lab (or a company's own
     resolver) can stand in for it."""
@@ -137,6 +147,7 @@ class Settings(BaseModel):
     language: str = Field(default_factory=i18n.default_language)
     log: LogSettings = LogSettings()
     archive: ArchiveSettings = ArchiveSettings()
+    search: SearchSettings = SearchSettings()
     diagnose: DiagnoseSettings = DiagnoseSettings()
     notify: NotifySettings = NotifySettings()
     #: the file these settings came from, if any (not a setting)
@@ -157,6 +168,10 @@ class Settings(BaseModel):
     @property
     def archive_dir(self) -> Path:
         return self.archive.dir or self.data_dir / "archive"
+
+    @property
+    def search_dir(self) -> Path:
+        return self.search.dir or self.data_dir / "search"
 
     @property
     def key_file(self) -> Path:
@@ -211,7 +226,12 @@ def _anchor_paths(data: dict[str, Any], folder: Path) -> None:
     for key in ("data_dir", "secret_key_file"):
         if isinstance(data.get(key), str) and not Path(data[key]).is_absolute():
             data[key] = str(folder / data[key])
-    for section, key in (("log", "file"), ("archive", "dir"), ("diagnose", "providers_file")):
+    for section, key in (
+        ("log", "file"),
+        ("archive", "dir"),
+        ("search", "dir"),
+        ("diagnose", "providers_file"),
+    ):
         table = data.get(section)
         if isinstance(table, dict) and isinstance(table.get(key), str) and not Path(table[key]).is_absolute():
             table[key] = str(folder / table[key])

@@ -29,7 +29,7 @@ from mailwarden.mime.charsets import decode_text, resolve
 from mailwarden.mime.defects import DEFECT_KINDS, Defect, DefectKind
 from mailwarden.mime.html_text import html_to_text
 from mailwarden.mime.message import Attachment, AutoReplySignals, ParsedMessage
-from mailwarden.mime.parse import INTERESTING_HEADERS, extract_part, parse_message
+from mailwarden.mime.parse import INTERESTING_HEADERS, extract_part, extract_parts, parse_message
 
 __all__ = [
     "DEFECT_KINDS",
@@ -42,6 +42,7 @@ __all__ = [
     "ParsedMessage",
     "decode_text",
     "extract_part",
+    "extract_parts",
     "html_to_text",
     "parse_message",
     "resolve",

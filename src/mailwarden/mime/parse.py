@@ -26,7 +26,7 @@ from mailwarden.mime.message import AutoReplySignals, ParsedMessage
 from mailwarden.mime.transfer import part_bytes
 from mailwarden.mime.tree import Tree, build_tree, find
 
-__all__ = ["INTERESTING_HEADERS", "extract_part", "parse_message"]
+__all__ = ["INTERESTING_HEADERS", "extract_part", "extract_parts", "parse_message"]
 
 #: headers kept (decoded) in ``ParsedMessage.headers``: list and auto-reply facts, client, priority, routing
 INTERESTING_HEADERS = (
@@ -205,3 +205,24 @@ def extract_part(raw: bytes | Path, part_path: str) -> bytes:
     if node is None:
         raise NotFoundError("mime.part_not_found", part=part_path)
     return part_bytes(node.part, log, f"part {part_path}", tree.linesep)
+
+
+def extract_parts(raw: bytes | Path, part_paths: list[str]) -> dict[str, bytes]:
+    """The decoded bytes of several parts, from one parse: ``{part_path: bytes}``.
+
+    For callers that want every attachment of a message (the search index). A part number that is
+    malformed or names no part is left out of the result, instead of raising as :func:`extract_part` does:
+    the paths come from ``parse_message`` of the same bytes. Raises ``StorageError`` when the file cannot
+    be read.
+    """
+    log = DefectLog()
+    try:
+        tree = build_tree(raw, log)
+    except OSError as exc:
+        raise StorageError("mime.unreadable", permanent=True, detail=exc.strerror or str(exc)) from exc
+    found: dict[str, bytes] = {}
+    for path in part_paths:
+        node = find(tree, path) if _PART_PATH.fullmatch(path) else None
+        if node is not None:
+            found[path] = part_bytes(node.part, log, f"part {path}", tree.linesep)
+    return found

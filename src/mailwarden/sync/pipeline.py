@@ -24,8 +24,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import concurrent.futures
-import multiprocessing
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,8 +31,9 @@ from typing import Any
 
 from mailwarden.archive import service
 from mailwarden.archive.blobstore import BlobStore
-from mailwarden.archive.ingest import Item, Prepared, exit_with, prepare
+from mailwarden.archive.ingest import Item, Prepared, prepare
 from mailwarden.archive.models import Folder
+from mailwarden.archive.pool import pool_workers, worker_pool
 from mailwarden.core.errors import ProtocolError
 from mailwarden.db.engine import Database
 from mailwarden.imap.items import FetchResult
@@ -54,22 +53,12 @@ TASK_BYTES = 4 * 1024 * 1024
 PENDING_GROUPS = 3
 
 
-def pool_workers() -> int:
-    """How many worker processes a pool has: one per CPU."""
-    return os.cpu_count() or 1
-
-
 def parse_pool(messages: int) -> concurrent.futures.ProcessPoolExecutor | None:
-    """A pool of workers for a large pass. ``forkserver``: forking this process, which has threads
-    (SQLite, executors), could copy a held lock into the child."""
+    """A pool of workers for a large pass (see :mod:`mailwarden.archive.pool`)."""
     if messages < PROCESS_POOL_THRESHOLD or pool_workers() < 2:
         return None
-    context = multiprocessing.get_context("forkserver")
     # the parser too: imported once in the fork server rather than in every worker's first task
-    context.set_forkserver_preload(["mailwarden.archive.ingest", "mailwarden.mime"])
-    return concurrent.futures.ProcessPoolExecutor(
-        max_workers=pool_workers(), mp_context=context, initializer=exit_with, initargs=(os.getpid(),)
-    )
+    return worker_pool(["mailwarden.archive.ingest", "mailwarden.mime"])
 
 
 @dataclass

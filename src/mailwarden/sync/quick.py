@@ -37,6 +37,7 @@ from mailwarden.core.settings import Settings
 from mailwarden.db.direct import DirectDB, db_time, parse_db_time, sqlite_path
 from mailwarden.mailboxes.connect import open_imap
 from mailwarden.mailboxes.record import MailboxRecord, credential
+from mailwarden.search.cursor import indexed_up_to
 from mailwarden.sync.owner import LEASE_TTL, holder_id, lease_name
 from mailwarden.sync.skip import pair_folders, unchanged
 
@@ -60,6 +61,9 @@ class QuickRun:
 @dataclass(frozen=True)
 class Unchanged:
     runs: list[QuickRun]
+    #: the search index's cursor (it is up to date, or the check would have fallen through); None when
+    #: indexing on sync is turned off
+    index_cursor: int | None = None
 
 
 @dataclass(frozen=True)
@@ -159,6 +163,14 @@ def _record(db: DirectDB, done: list[tuple[MailboxRecord, int, datetime]]) -> No
             )
 
 
+def _index_behind(settings: Settings, db: DirectDB) -> bool:
+    """Whether messages archived earlier are not indexed yet (an earlier indexing failed or was skipped):
+    then the full command runs, and indexes them at its end."""
+    newest = db.rows("SELECT MAX(id) AS newest FROM archive_messages")[0]["newest"] or 0
+    cursor = indexed_up_to(settings.search_dir)
+    return newest > 0 and (cursor is None or cursor < newest)
+
+
 async def quick_sync(
     settings: Settings, name: str | None, *, deadline: float = DEADLINE
 ) -> Unchanged | FallThrough:
@@ -179,6 +191,11 @@ async def quick_sync(
         boxes = _mailboxes(db, name)
         if not boxes:
             return FallThrough("no such mailbox" if name else "no mailboxes")
+        index_cursor = None
+        if settings.search.index_on_sync:
+            if _index_behind(settings, db):
+                return FallThrough("the search index is behind the archive")
+            index_cursor = indexed_up_to(settings.search_dir) or 0
         done: list[tuple[MailboxRecord, int, datetime]] = []
         seconds: list[float] = []
         try:
@@ -200,7 +217,8 @@ async def quick_sync(
             return FallThrough(f"the check took longer than {deadline:.0f} s")
         _record(db, done)
         return Unchanged(
-            [QuickRun(box.name, folders, s) for (box, folders, _), s in zip(done, seconds, strict=True)]
+            [QuickRun(box.name, folders, s) for (box, folders, _), s in zip(done, seconds, strict=True)],
+            index_cursor,
         )
     finally:
         try:

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 from sqlalchemy import update
 
@@ -32,7 +31,6 @@ from mailwarden.sync.owner import LEASE_TTL, dead_here, holder_id, lease_name
 
 __all__ = [
     "LEASE_TTL",
-    "blob_store",
     "holder_id",
     "mailbox_lease",
     "recorded_pass",
@@ -41,10 +39,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-
-def blob_store(archive_dir: Path) -> BlobStore:
-    return BlobStore(archive_dir / "blobs")
 
 
 @contextlib.asynccontextmanager
