@@ -118,9 +118,10 @@ def fields_for(facts: RowFacts, parsed: ParsedMessage, attachments: str) -> dict
     return fields
 
 
-def build(facts: RowFacts, raw: bytes) -> Built:
-    """Parse ``raw`` with its text and attachments; never raises for what the message contains."""
-    parsed = parse_message(raw)
+def build(facts: RowFacts, raw: bytes, parsed: ParsedMessage | None = None) -> Built:
+    """Parse ``raw`` with its text (unless given ``parsed``, from ``parse_message(raw)``) and attachments;
+    never raises for what the message contains."""
+    parsed = parsed or parse_message(raw)
     problems = [
         Problem(defect.kind, defect.detail) for defect in parsed.defects if defect.kind in _TEXT_DEFECTS
     ]

@@ -45,12 +45,14 @@ EXACT = "mw_exact"
 
 
 def latin_analyzer() -> tantivy.TextAnalyzer:
-    """Words split at anything not a letter or digit, lower case, folded to ASCII (Müller -> muller)."""
+    """Words split at anything not a letter or digit, lower case, folded to ASCII (Müller -> muller), and
+    reduced to their English stem (samples -> sampl, shipped -> ship)."""
     return (
         tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
         .filter(tantivy.Filter.remove_long(64))
         .filter(tantivy.Filter.lowercase())
         .filter(tantivy.Filter.ascii_fold())
+        .filter(tantivy.Filter.stemmer("english"))
         .build()
     )
 

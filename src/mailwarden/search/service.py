@@ -10,29 +10,25 @@ nothing of another mailbox is counted, ranked or shown.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import tantivy
 from sqlalchemy import func, or_, select
 
 from mailwarden.archive.models import Folder, Message
-from mailwarden.core.errors import NotFoundError, StorageError
+from mailwarden.core.errors import NotFoundError
 from mailwarden.db.engine import Database
 from mailwarden.mailboxes.models import Mailbox
-from mailwarden.search.build import to_tantivy
+from mailwarden.search.find import Group, find, preview, row_ids, stored
 from mailwarden.search.query import Query, parse
-from mailwarden.search.snippet import Span, highlight, pattern_for, snippet
+from mailwarden.search.snippet import Span, pattern_for
 from mailwarden.search.store import IndexStore
 
 __all__ = ["Hit", "Results", "search"]
 
-#: the most hits one call returns (a page)
-MAX_LIMIT = 500
 #: special-use names folder: accepts (RFC 6154)
 _SPECIAL = {"sent", "drafts", "archive", "junk", "trash", "all", "flagged", "important"}
 
@@ -89,10 +85,6 @@ async def _resolve(db: Database, query: Query) -> dict[tuple[str, str], list[int
     return resolved
 
 
-def _stored(doc: tantivy.Document, name: str) -> Any:
-    return doc.get_first(name)
-
-
 async def _places(db: Database, row_ids: Sequence[int]) -> dict[int, tuple[str, str, bool]]:
     """row id -> (mailbox name, folder name, gone) as the database says now."""
     async with db.session() as session:
@@ -121,57 +113,36 @@ async def search(
     query = parse(text)
     resolved = await _resolve(db, query)
     _, index, _ = store.open()
-    searcher = index.searcher()
-    built = to_tantivy(index.schema, query, resolved, mailbox_ids=mailbox_ids)
-    limit = max(1, min(limit, MAX_LIMIT))
-    # copies collapse into one hit: ask for more than a page, then cut
-    wanted = min((offset + limit) * 3, 3 * MAX_LIMIT)
-    by_date = newest_first or not query.has_text
-    try:
-        found = searcher.search(built, wanted, count=True, order_by_field="date" if by_date else None)
-    except ValueError as exc:
-        raise StorageError("search.failed", permanent=False, detail=str(exc)) from exc
-    groups: dict[str, list[tuple[float, tantivy.Document]]] = {}
-    for score, address in found.hits:
-        doc = searcher.doc(address)
-        groups.setdefault(_stored(doc, "sha256"), []).append((float(score), doc))
-    page = list(groups.values())[offset : offset + limit]
-    places = await _places(db, [row_id for group in page for row_id in _row_ids(group)])
+    page = find(
+        index, query, resolved, limit=limit, offset=offset, mailbox_ids=mailbox_ids, newest_first=newest_first
+    )
+    places = await _places(db, [row_id for group in page.groups for row_id in row_ids(group)])
     pattern = pattern_for(query.needles())
-    hits = [hit for hit in (_hit(group, places, pattern) for group in page) if hit is not None]
-    total = int(getattr(found, "count", 0) or 0)  # missing from tantivy's type stubs, present at run time
-    return Results(text, total, hits, (time.perf_counter() - started) * 1000)
+    hits = [hit for hit in (_hit(group, places, pattern) for group in page.groups) if hit is not None]
+    return Results(text, page.total, hits, (time.perf_counter() - started) * 1000)
 
 
-def _row_ids(group: list[tuple[float, tantivy.Document]]) -> list[int]:
-    return [int(_stored(doc, "row_id")) for _, doc in group]
-
-
-def _hit(
-    group: list[tuple[float, tantivy.Document]], places: dict[int, tuple[str, str, bool]], pattern: Any
-) -> Hit | None:
+def _hit(group: Group, places: dict[int, tuple[str, str, bool]], pattern: Any) -> Hit | None:
     score, doc = group[0]
-    row_id = int(_stored(doc, "row_id"))
+    row_id = int(stored(doc, "row_id"))
     place = places.get(row_id)
     if place is None:  # the row is no longer readable (a purge ran after this index commit)
         return None
-    view = json.loads(bytes(_stored(doc, "view") or b"{}"))
-    subject = view.get("subject") or ""
-    text, spans = snippet(view.get("text") or "", pattern)
-    when = _stored(doc, "date")
+    shown = preview(doc, pattern)
+    when = stored(doc, "date")
     return Hit(
         row_id=row_id,
         score=score,
         mailbox=place[0],
         folder=place[1],
-        subject=subject,
-        subject_spans=highlight(subject, pattern),
-        from_addr=_stored(doc, "from_addr"),
-        from_name=view.get("from_name"),
+        subject=shown.subject,
+        subject_spans=shown.subject_spans,
+        from_addr=stored(doc, "from_addr"),
+        from_name=shown.from_name,
         date=when.replace(tzinfo=UTC) if isinstance(when, datetime) and when.tzinfo is None else when,
-        has_attachment=bool(_stored(doc, "has_attachment")),
-        snippet=text,
-        snippet_spans=spans,
-        also_in=[list(places[other][:2]) for other in _row_ids(group[1:]) if other in places],
+        has_attachment=bool(stored(doc, "has_attachment")),
+        snippet=shown.snippet,
+        snippet_spans=shown.snippet_spans,
+        also_in=[list(places[other][:2]) for other in row_ids(group[1:]) if other in places],
         gone=place[2],
     )

@@ -27,18 +27,19 @@ def _fold(word: str) -> str:
 
 
 def pattern_for(needles: Sequence[str]) -> re.Pattern[str] | None:
-    """One regular expression finding any searched word: CJK runs as they are, Latin words at a word start
-    (as typed and folded: a search for muller shows Müller only when typed so; the index found both)."""
+    """One regular expression finding any searched word: CJK runs as they are, Latin words from a word start
+    with any ending (as typed and folded: a search for muller shows Müller only when typed so; the index
+    found both)."""
     options: set[str] = set()
     for needle in needles:
         needle = normalize(needle)
         for run in CJK_RUN.findall(needle):
             options.add(re.escape(run))
         for word in re.findall(r"[^\W_]+\*?", CJK_RUN.sub(" ", needle)):
-            prefix = word.endswith("*")
             word = word.rstrip("*")
             for form in {word, _fold(word)}:
-                options.add(r"\b" + re.escape(form) + ("" if prefix else r"(?![^\W_])"))
+                # a word's other forms too (the index stems: sample finds samples)
+                options.add(r"\b" + re.escape(form) + r"[^\W_]*")
     if not options:
         return None
     # longest first, so "proforma invoice" words do not lose to a shorter alternative at the same place

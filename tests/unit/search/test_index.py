@@ -143,3 +143,9 @@ def test_bad_queries_say_what_is_wrong(index: Index, query: str) -> None:
 
 def test_unknown_field_names_are_text(index: Index) -> None:
     assert index.find("L/C:") == {2}
+
+
+def test_english_words_are_found_in_their_other_forms(index: Index) -> None:
+    assert index.find("invoices") == {3, 4}
+    assert index.find("shipments") == {4}
+    assert index.find('"proforma invoices"') == {3}
