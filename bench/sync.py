@@ -351,7 +351,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--mailwarden-cmd",
-        default="{mailwarden} archive sync bench",
+        default="{mailwarden} archive sync --no-index bench",
         help="the sync command line, run with MAILWARDEN_CONFIG set (default: %(default)s)",
     )
     args = parser.parse_args(argv)

@@ -1,8 +1,8 @@
 """``mailwarden archive sync [MAILBOX]`` when nothing changed: answered before Typer, Rich or SQLAlchemy load.
 
-:func:`try_quick` recognises the command line (only ``--config``, ``--json`` and ``--lang`` besides an
-optional mailbox name; ``--full``, ``--help`` or anything unknown go to Typer), loads the settings with the
-real loader, asks :func:`mailwarden.sync.quick.quick_sync`, and on "unchanged" prints exactly what
+:func:`try_quick` recognises the command line (only ``--config``, ``--json``, ``--lang`` and ``--no-index``
+besides an optional mailbox name; ``--full``, ``--help`` or anything unknown go to Typer), loads the settings
+with the real loader, asks :func:`mailwarden.sync.quick.quick_sync`, and on "unchanged" prints exactly what
 ``cli.archive.sync`` prints for a pass that skipped every folder — the same text, the same JSON keys, exit
 status 0. In every other case it returns None and the caller runs the Typer command, which does the full pass
 and reports whatever the quick check met (a refused login, a busy lease, a broken configuration) the usual
@@ -36,6 +36,7 @@ class QuickRequest:
     config: Path | None = None
     as_json: bool = False
     lang: str | None = None
+    no_index: bool = False
 
 
 def parse(argv: Sequence[str]) -> QuickRequest | None:
@@ -57,6 +58,8 @@ def parse(argv: Sequence[str]) -> QuickRequest | None:
             found[option[2:]] = value
         elif arg == "--json":
             found["as_json"] = True
+        elif arg == "--no-index":
+            found["no_index"] = True
         elif arg.startswith("-") or "mailbox" in found:
             return None  # --full, --help, an unknown option, a second argument: Typer's to answer
         else:
@@ -90,7 +93,8 @@ def _answer(request: QuickRequest, settings: Settings) -> int | None:
     from mailwarden.sync.quick import FallThrough, quick_sync
 
     try:
-        answer = asyncio.run(quick_sync(settings, request.mailbox))
+        indexing = settings.search.index_on_sync and not request.no_index
+        answer = asyncio.run(quick_sync(settings, request.mailbox, index=indexing))
     except MailwardenError as exc:
         log.info("quick check: falling through: %s", exc)
         return None
@@ -122,10 +126,10 @@ def _answer(request: QuickRequest, settings: Settings) -> int | None:
         for run in answer.runs
     ]
     if request.as_json:
-        index = None
+        index_part = None
         if answer.index_cursor is not None:  # what the full command says when it indexed nothing
-            index = {"ok": True, "indexed": 0, "problems": 0, "cursor": answer.index_cursor}
-        document = {"ok": True, "mailboxes": results, "index": index}
+            index_part = {"ok": True, "indexed": 0, "problems": 0, "cursor": answer.index_cursor}
+        document = {"ok": True, "mailboxes": results, "index": index_part}
         sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2, default=str) + "\n")
     else:
         for run in answer.runs:

@@ -172,9 +172,10 @@ def _index_behind(settings: Settings, db: DirectDB) -> bool:
 
 
 async def quick_sync(
-    settings: Settings, name: str | None, *, deadline: float = DEADLINE
+    settings: Settings, name: str | None, *, index: bool = True, deadline: float = DEADLINE
 ) -> Unchanged | FallThrough:
-    """Check (and, when unchanged, record) every mailbox, or the one called ``name``.
+    """Check (and, when unchanged, record) every mailbox, or the one called ``name``. With ``index``, a
+    search index behind the archive is a reason to fall through (the full command indexes at its end).
 
     Raises what went wrong (a :class:`~mailwarden.core.errors.MailwardenError`): the caller falls through
     on it too, and the full command meets the same problem and reports it.
@@ -192,7 +193,7 @@ async def quick_sync(
         if not boxes:
             return FallThrough("no such mailbox" if name else "no mailboxes")
         index_cursor = None
-        if settings.search.index_on_sync:
+        if index:
             if _index_behind(settings, db):
                 return FallThrough("the search index is behind the archive")
             index_cursor = indexed_up_to(settings.search_dir) or 0

@@ -265,3 +265,17 @@ def test_postgresql_falls_through(ready_cli: CLI, dovecot: Dovecot, mail_user: M
         assert result.code == 0, result.output
         assert said == "falling through: the database is not a SQLite file"
         assert result.json["mailboxes"][0]["fetched"] == fetched
+
+
+def test_no_index_is_answered_quickly_and_even_when_the_index_is_behind(synced: CLI) -> None:
+    """--no-index (the sync benchmark's option) keeps the quick path, and skips the index check."""
+    result, said = sync(synced, "--no-index", "--json")
+    assert said.startswith("unchanged"), said
+    assert result.code == 0 and result.json["index"] is None
+    search = synced.root / "data" / "search"
+    (search / "CURRENT").rename(search / "CURRENT.away")  # the index looks missing: behind the archive
+    try:
+        assert sync(synced, "--no-index")[1].startswith("unchanged")
+        assert sync(synced)[1].startswith("falling through: the search index is behind")
+    finally:
+        (search / "CURRENT.away").replace(search / "CURRENT")
