@@ -10,7 +10,8 @@ Working hours are wall-clock times of the calendar's zone, turned into UTC insta
 business time stays exact across DST changes: 09:00-18:00 on the day Berlin springs forward is still nine
 hours, and an interval 01:00-04:00 that day is two. A wall time that does not exist (in the spring gap) is
 the instant the clocks jump; one that exists twice begins an interval at its first occurrence and ends one
-at its second, so an interval covers every moment its wall times name.
+at its second — whoever works until 02:30 on the night the clocks go back leaves when the clock shows 02:30
+for the last time, as night shifts do.
 
 :meth:`BusinessCalendar.add_business_time` and :meth:`BusinessCalendar.business_time_between` step interval by
 interval and skip closed days whole: a due time thirty business days ahead costs a few dozen steps, not

@@ -176,6 +176,18 @@ def test_berlin_days_are_23_and_25_hours_long_on_the_dst_sundays() -> None:
     assert starts[1] == datetime(2026, 3, 29, 1, 0, tzinfo=UTC)  # 02:30 does not exist: the jump
 
 
+def test_an_interval_ending_in_the_repeated_hour_ends_at_its_second_occurrence() -> None:
+    """01:00-02:30 on 2026-10-25: from 01:00 CEST (23:00 UTC) to 02:30 CET (01:30 UTC), 2.5 h, not 1.5 h."""
+    night = WeeklyHours.parse({"sun": "01:00-02:30"})
+    calendar = BusinessCalendar(CalendarSpec("Europe/Berlin", night))
+    assert calendar.windows(date(2026, 10, 25)) == (
+        (datetime(2026, 10, 24, 23, tzinfo=UTC), datetime(2026, 10, 25, 1, 30, tzinfo=UTC)),
+    )
+    assert calendar.windows(date(2026, 3, 29)) == (  # 02:30 does not exist: until the jump at 01:00 UTC
+        (datetime(2026, 3, 29, 0, tzinfo=UTC), datetime(2026, 3, 29, 1, tzinfo=UTC)),
+    )
+
+
 def test_work_runs_on_across_midnight() -> None:
     """22:00-24:00 then 00:00-02:30: 3 h from 22:30 Saturday Oct 24 ends 01:30 Sunday, still CEST (+2)."""
     calendar = berlin_night_shift()
