@@ -204,7 +204,9 @@ class _Reader:
                     cycle.pauses[-1] = (cycle.pauses[-1][0], when)
                 cycle.ended_at, cycle.replied_by = when, event.agent
         elif isinstance(event, StatusChange):
-            self.set_status(event.status, when, None if event.until is None else as_utc(event.until))
+            # a snooze "until" in the past ends at once rather than un-counting time already counted
+            until = None if event.until is None else max(as_utc(event.until), when)
+            self.set_status(event.status, when, until)
         elif isinstance(event, Reassigned):
             self.assignee = event.agent
         elif isinstance(event, PriorityChange):

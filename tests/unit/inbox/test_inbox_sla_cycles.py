@@ -121,6 +121,12 @@ def test_a_snooze_with_an_end_resumes_by_itself_and_the_timer_is_known_in_advanc
     assert [t.at for t in later.fired] == [mon(11, week_day=1)]
 
 
+def test_a_snooze_until_a_past_instant_ends_at_once() -> None:
+    history = [CustomerMessage(mon(9)), StatusChange(mon(10), Status.SNOOZED, until=mon(8))]
+    (cycle,) = state(history, mon(12)).cycles
+    assert (cycle.elapsed, cycle.due_at, cycle.outcome) == (3 * H, mon(13), Outcome.RUNNING)
+
+
 def test_a_policy_can_keep_the_clock_running_while_snoozed_but_never_while_closed() -> None:
     policy = SlaPolicy(Targets(first_response=4 * H), pausing=frozenset({Status.PENDING_CUSTOMER}))
     assert Status.CLOSED in policy.pausing
