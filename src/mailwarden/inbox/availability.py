@@ -22,7 +22,7 @@ from mailwarden.core.errors import InputError
 from mailwarden.inbox.hours import BusinessCalendar, as_utc
 
 __all__ = [
-    "Agent",
+    "AgentSchedule",
     "Choice",
     "Unavailable",
     "is_available",
@@ -41,7 +41,11 @@ class Unavailable(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Agent:
+class AgentSchedule:
+    """When an agent can take work. Who they are (name, e-mail, chat ids) is ``access.models.Agent``; ``id``
+    is whatever the caller keys agents by (that row's ``uid``), and the calendar is built from the agent's
+    zone and hours, with their country's holidays."""
+
     id: str
     calendar: BusinessCalendar
     #: ``[start, end)`` instants, aware
@@ -72,7 +76,7 @@ class Choice:
         return self.agent is None
 
 
-def why_unavailable(agent: Agent, at: datetime, open_count: int | None = None) -> Unavailable | None:
+def why_unavailable(agent: AgentSchedule, at: datetime, open_count: int | None = None) -> Unavailable | None:
     """The first reason the agent cannot take a conversation at ``at``, or None when they can."""
     at = as_utc(at)
     if agent.away:
@@ -86,11 +90,11 @@ def why_unavailable(agent: Agent, at: datetime, open_count: int | None = None) -
     return None
 
 
-def is_available(agent: Agent, at: datetime) -> bool:
+def is_available(agent: AgentSchedule, at: datetime) -> bool:
     return why_unavailable(agent, at) is None
 
 
-def next_available(agent: Agent, at: datetime) -> datetime | None:
+def next_available(agent: AgentSchedule, at: datetime) -> datetime | None:
     """When the agent is next in office and in working hours (``at`` itself if now); None while "away", a
     switch with no end."""
     if agent.away:
@@ -105,7 +109,7 @@ def next_available(agent: Agent, at: datetime) -> datetime | None:
     return agent.calendar.next_open(moment)  # pragma: no cover - each pass leaves one interval behind
 
 
-def _out_of_office_until(agent: Agent, at: datetime) -> datetime | None:
+def _out_of_office_until(agent: AgentSchedule, at: datetime) -> datetime | None:
     """The end of the out-of-office stretch covering ``at`` (touching intervals joined), or None."""
     until: datetime | None = None
     for start, end in agent.out_of_office:
@@ -115,7 +119,7 @@ def _out_of_office_until(agent: Agent, at: datetime) -> datetime | None:
 
 
 def round_robin(
-    agents: Sequence[Agent],
+    agents: Sequence[AgentSchedule],
     at: datetime,
     last_assigned: str | None,
     open_counts: Mapping[str, int] | None = None,
@@ -136,7 +140,7 @@ def round_robin(
 
 
 def least_loaded(
-    agents: Sequence[Agent],
+    agents: Sequence[AgentSchedule],
     at: datetime,
     open_counts: Mapping[str, int],
     last_assigned: str | None = None,
@@ -158,7 +162,7 @@ def least_loaded(
     return Choice(best[2], {k: v for k, v in skipped.items() if k != best[2]})
 
 
-def _rotation(agents: Sequence[Agent], last_assigned: str | None) -> list[Agent]:
+def _rotation(agents: Sequence[AgentSchedule], last_assigned: str | None) -> list[AgentSchedule]:
     ordered = sorted(agents, key=lambda agent: agent.id)
     ids = [agent.id for agent in ordered]
     if len(set(ids)) != len(ids):

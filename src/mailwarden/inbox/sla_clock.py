@@ -69,14 +69,20 @@ class TimerIdentity:
 
 @dataclass(frozen=True, slots=True)
 class Timer:
-    """An event of the clock and the instant it falls due."""
+    """An event of the clock, the instant it falls due, and the cycle's due time (what "reply by" shows)."""
 
     at: datetime
     identity: TimerIdentity
+    due: datetime | None
 
     @property
     def kind(self) -> TimerKind:
         return self.identity.kind
+
+    @property
+    def alert_kind(self) -> str:
+        """The notify alert kind (``sla.due_soon``, ``sla.breach``); ``identity.key`` is the alert key."""
+        return f"sla.{self.identity.kind.value}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +108,7 @@ class Cycle:
     def timers(self, conversation: str) -> tuple[Timer, ...]:
         pairs = ((TimerKind.DUE_SOON, self.due_soon_at), (TimerKind.BREACH, self.due_at))
         return tuple(
-            Timer(at, TimerIdentity(conversation, self.clock, self.number, kind))
+            Timer(at, TimerIdentity(conversation, self.clock, self.number, kind), self.due_at)
             for kind, at in pairs
             if at is not None
         )

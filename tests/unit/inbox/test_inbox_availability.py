@@ -1,4 +1,4 @@
-"""Agent availability in their own time zone and calendar, and the round-robin and least-loaded choosers."""
+"""Agents' availability in their own time zone and calendar, and the round-robin and least-loaded choosers."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from mailwarden.core.errors import InputError
 from mailwarden.inbox.availability import (
-    Agent,
+    AgentSchedule,
     Choice,
     Unavailable,
     is_available,
@@ -31,8 +31,8 @@ SHANGHAI_MORNING = cst(2026, 3, 3, 10)
 OVERLAP = cet(2026, 3, 3, 10)
 
 
-def agent(name: str, calendar: BusinessCalendar = SHANGHAI_OFFICE, **kwargs: object) -> Agent:
-    return Agent(name, calendar, **kwargs)  # type: ignore[arg-type]
+def agent(name: str, calendar: BusinessCalendar = SHANGHAI_OFFICE, **kwargs: object) -> AgentSchedule:
+    return AgentSchedule(name, calendar, **kwargs)  # type: ignore[arg-type]
 
 
 def test_availability_follows_the_agents_own_zone_and_hours() -> None:

@@ -27,6 +27,7 @@ from mailwarden.inbox.sla_policy import (
     StatusChange,
     Targets,
 )
+from mailwarden.notify.alerts import ALERT_KINDS, Alert
 
 H = timedelta(hours=1)
 OFFICE = BusinessCalendar(CalendarSpec("UTC", WeeklyHours.every("09:00-17:00")))
@@ -228,3 +229,19 @@ def test_it_refuses_a_policy_that_cannot_work(make: object, key: str) -> None:
     with pytest.raises(ConfigError) as caught:
         make()  # type: ignore[operator]
     assert caught.value.key == key
+
+
+def test_fired_timers_become_notify_alerts_keyed_by_their_identity() -> None:
+    """Due 13:00; at 14:00 both events have fired. Each carries the due time "reply by" shows."""
+    fired = state([CustomerMessage(mon(9))], mon(14)).fired
+    alerts = [
+        Alert(kind=t.alert_kind, key=t.identity.key, params={"due": t.due.isoformat()})
+        for t in fired
+        if t.due
+    ]
+    assert [(a.kind, a.key) for a in alerts] == [
+        ("sla.due_soon", "sla/42/first_response/0/due_soon"),
+        ("sla.breach", "sla/42/first_response/0/breach"),
+    ]
+    assert {a.kind for a in alerts} <= set(ALERT_KINDS)
+    assert {a.params["due"] for a in alerts} == {mon(13).isoformat()}
