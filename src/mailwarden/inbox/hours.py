@@ -21,10 +21,7 @@ at which the business time is reached, so ``between(a, add(a, d)) == d``.
 
 from __future__ import annotations
 
-import itertools
-import re
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -32,125 +29,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 
 from mailwarden.core.errors import ConfigError, InputError
+from mailwarden.inbox.hours_spec import WEEKDAYS, CalendarSpec, Interval, WeeklyHours, checked_day
 
 if TYPE_CHECKING:
     from holidays import HolidayBase
 
 __all__ = ["WEEKDAYS", "BusinessCalendar", "CalendarSpec", "Interval", "WeeklyHours", "as_utc"]
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_DAY = 86_400
-_TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 #: a calendar with no working time in this many days in a row is taken for one that never opens
 _MAX_CLOSED_DAYS = 400
 _CACHE_DAYS = 4096
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class Interval:
-    """Working time within one day, in seconds after local midnight: ``0 <= start < end <= 86400``."""
-
-    start: int
-    end: int
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.start < self.end <= _DAY:
-            raise ConfigError("inbox.hours.bad_interval", interval=str(self))
-
-    @classmethod
-    def parse(cls, text: str) -> Interval:
-        """``"09:00-12:00"``; ``24:00`` ends an interval at midnight."""
-        start, sep, end = text.partition("-")
-        if not sep:
-            raise ConfigError("inbox.hours.bad_interval", interval=text)
-        return cls(_seconds(start, text), _seconds(end, text))
-
-    def __str__(self) -> str:
-        return f"{_hhmm(self.start)}-{_hhmm(self.end)}"
-
-
-def _seconds(part: str, whole: str) -> int:
-    match = _TIME.match(part)
-    if not match:
-        raise ConfigError("inbox.hours.bad_interval", interval=whole)
-    hours, minutes = int(match[1]), int(match[2])
-    if minutes > 59 or hours > 24 or (hours == 24 and minutes):
-        raise ConfigError("inbox.hours.bad_interval", interval=whole)
-    return hours * 3600 + minutes * 60
-
-
-def _hhmm(seconds: int) -> str:
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
-
-
-def _checked_day(intervals: Sequence[Interval]) -> tuple[Interval, ...]:
-    ordered = tuple(sorted(intervals))
-    for before, after in itertools.pairwise(ordered):
-        if after.start < before.end:
-            raise ConfigError("inbox.hours.overlap", first=str(before), second=str(after))
-    return ordered
-
-
-@dataclass(frozen=True, slots=True)
-class WeeklyHours:
-    """Intervals for each weekday, Monday first. A day without intervals is closed."""
-
-    days: tuple[tuple[Interval, ...], ...]
-
-    def __post_init__(self) -> None:
-        if len(self.days) != 7:
-            raise ConfigError("inbox.hours.seven_days", count=len(self.days))
-        object.__setattr__(self, "days", tuple(_checked_day(day) for day in self.days))
-
-    @classmethod
-    def parse(cls, spec: Mapping[str, str | Sequence[str]]) -> WeeklyHours:
-        """``{"mon-fri": "09:00-12:00, 13:30-18:00", "sat": ["10:00-14:00"]}``; unnamed days are closed.
-
-        A later key naming a day again replaces its hours, so ``{"mon-fri": ..., "fri": ...}`` reads as
-        people mean it.
-        """
-        days: list[tuple[Interval, ...]] = [() for _ in WEEKDAYS]
-        for names, value in spec.items():
-            texts = value.split(",") if isinstance(value, str) else list(value)
-            intervals = tuple(Interval.parse(text) for text in texts if text.strip())
-            for index in _day_range(names):
-                days[index] = intervals
-        return cls(tuple(days))
-
-    @classmethod
-    def every(cls, text: str, weekdays: str = "mon-fri") -> WeeklyHours:
-        return cls.parse({weekdays: text})
-
-    def is_empty(self) -> bool:
-        return not any(self.days)
-
-
-def _day_range(names: str) -> range:
-    first, _, last = names.strip().lower().partition("-")
-    try:
-        start = WEEKDAYS.index(first.strip())
-        end = WEEKDAYS.index(last.strip()) if last else start
-    except ValueError:
-        raise ConfigError("inbox.hours.bad_weekday", value=names) from None
-    if end < start:
-        raise ConfigError("inbox.hours.bad_weekday", value=names)
-    return range(start, end + 1)
-
-
-@dataclass(frozen=True, slots=True)
-class CalendarSpec:
-    """What a team or agent stores: plain data, turned into a :class:`BusinessCalendar` to compute with."""
-
-    timezone: str
-    hours: WeeklyHours
-    country: str | None = None
-    subdivision: str | None = None
-    #: days off beyond the country's (a company holiday, a day the package does not know yet)
-    extra_holidays: frozenset[date] = field(default_factory=frozenset)
-    #: days worked although the calendar says otherwise (a make-up day the package does not know yet)
-    extra_workdays: frozenset[date] = field(default_factory=frozenset)
-    #: hours of a working day that falls on a closed weekday (调休); None: Monday's, else the first open day's
-    makeup_hours: tuple[Interval, ...] | None = None
 
 
 class BusinessCalendar:
@@ -175,7 +63,7 @@ class BusinessCalendar:
                     "inbox.hours.unknown_region", country=spec.country, subdivision=spec.subdivision or "-"
                 ) from exc
         if spec.makeup_hours is not None:
-            self._makeup = _checked_day(spec.makeup_hours)
+            self._makeup = checked_day(spec.makeup_hours)
         else:
             self._makeup = spec.hours.days[0] or next((d for d in spec.hours.days if d), ())
         self._windows: dict[date, tuple[tuple[datetime, datetime], ...]] = {}
@@ -194,6 +82,18 @@ class BusinessCalendar:
             if day in self._holidays.weekend_workdays:
                 return weekly or self._makeup
         return weekly
+
+    def makeup_days(self, year: int) -> frozenset[date]:
+        """Closed weekdays worked in ``year`` (调休, and the operator's extra working days). For China, none
+        for a coming year means the package does not hold that year's State Council schedule yet."""
+        closed = {n for n, day in enumerate(self.spec.hours.days) if not day}
+        days = {d for d in self.spec.extra_workdays if d.year == year and d.weekday() in closed}
+        if self._holidays is not None:
+            _ = date(year, 1, 1) in self._holidays  # loads the year
+            days |= {d for d in self._holidays.weekend_workdays if d.year == year and d.weekday() in closed}
+        return frozenset(
+            d for d in days if d not in self.spec.extra_holidays or d in self.spec.extra_workdays
+        )
 
     def holiday_name(self, day: date) -> str | None:
         if day in self.spec.extra_holidays:
