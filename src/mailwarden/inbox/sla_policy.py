@@ -8,10 +8,12 @@ the worker can recompute the state from the database after a crash and get the s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from mailwarden.core.errors import ConfigError
 
@@ -27,6 +29,7 @@ __all__ = [
     "Status",
     "StatusChange",
     "Targets",
+    "parse_duration",
 ]
 
 
@@ -88,12 +91,68 @@ class SlaPolicy:
             raise ConfigError("inbox.sla.bad_fraction", value=str(self.due_soon_fraction))
         object.__setattr__(self, "pausing", frozenset(self.pausing) | {Status.CLOSED})
 
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> SlaPolicy:
+        """From stored settings: ``{"first_response": "8h", "next_response": "4h", "due_soon": 0.75,
+        "pause_on": ["pending_customer", "snoozed"], "priority": {"urgent": {"first_response": "2h"}}}``.
+        Durations are business time: ``"4h"``, ``"90m"``, ``"1h30m"`` or a number of minutes."""
+        targets = _targets(data, extra=frozenset({"due_soon", "pause_on", "priority"}))
+        try:
+            overrides = {
+                Priority(name): _targets(value) for name, value in (data.get("priority") or {}).items()
+            }
+            pausing = frozenset(
+                Status(name) for name in data.get("pause_on", ("pending_customer", "snoozed"))
+            )
+        except ValueError as exc:
+            raise ConfigError("inbox.sla.bad_value", detail=str(exc)) from None
+        return cls(targets, overrides, float(data.get("due_soon", 0.75)), pausing)
+
+    def as_mapping(self) -> dict[str, Any]:
+        """The inverse of :meth:`from_mapping`, JSON-ready (durations in minutes)."""
+        data: dict[str, Any] = _minutes(self.targets)
+        data["due_soon"] = self.due_soon_fraction
+        data["pause_on"] = sorted(s.value for s in self.pausing - {Status.CLOSED})
+        if self.overrides:
+            data["priority"] = {p.value: _minutes(t) for p, t in sorted(self.overrides.items())}
+        return data
+
     def target(self, clock: ClockKind, priority: Priority) -> timedelta | None:
         """The override for ``priority`` where it sets one, else the policy's own target."""
         override = self.overrides.get(priority)
         if override is not None and override.of(clock) is not None:
             return override.of(clock)
         return self.targets.of(clock)
+
+
+_DURATION = re.compile(r"^\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*$")
+
+
+def parse_duration(value: str | int | float) -> timedelta:
+    """``"4h"``, ``"90m"``, ``"1h30m"``, or minutes as a number. No days: business days differ in length."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(minutes=value)
+    match = _DURATION.match(str(value))
+    if not match or not (match[1] or match[2]):
+        raise ConfigError("inbox.sla.bad_duration", value=str(value))
+    return timedelta(hours=int(match[1] or 0), minutes=int(match[2] or 0))
+
+
+def _targets(data: Mapping[str, Any], *, extra: frozenset[str] = frozenset()) -> Targets:
+    names = ("first_response", "next_response")
+    unknown = set(data) - set(names) - extra
+    if unknown:
+        raise ConfigError("inbox.sla.unknown_key", keys=", ".join(sorted(unknown)))
+    values = {name: None if data.get(name) is None else parse_duration(data[name]) for name in names}
+    return Targets(**values)
+
+
+def _minutes(targets: Targets) -> dict[str, Any]:
+    return {
+        clock.value: minutes if (minutes := value.total_seconds() / 60) % 1 else int(minutes)
+        for clock in ClockKind
+        if (value := targets.of(clock)) is not None
+    }
 
 
 @dataclass(frozen=True, slots=True)

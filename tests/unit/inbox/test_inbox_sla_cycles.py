@@ -245,3 +245,37 @@ def test_fired_timers_become_notify_alerts_keyed_by_their_identity() -> None:
     ]
     assert {a.kind for a in alerts} <= set(ALERT_KINDS)
     assert {a.params["due"] for a in alerts} == {mon(13).isoformat()}
+
+
+def test_a_policy_reads_from_stored_settings_and_back() -> None:
+    stored = {
+        "first_response": "8h",
+        "next_response": "1h30m",
+        "due_soon": 0.8,
+        "pause_on": ["pending_customer"],
+        "priority": {"urgent": {"first_response": "2h"}, "low": {"next_response": 1440}},
+    }
+    policy = SlaPolicy.from_mapping(stored)
+    assert policy.targets == Targets(first_response=8 * H, next_response=1.5 * H)
+    assert policy.target(ClockKind.FIRST_RESPONSE, Priority.URGENT) == 2 * H
+    assert policy.target(ClockKind.NEXT_RESPONSE, Priority.LOW) == 24 * H
+    assert policy.pausing == {Status.PENDING_CUSTOMER, Status.CLOSED}
+    assert SlaPolicy.from_mapping(policy.as_mapping()) == policy
+    assert SlaPolicy.from_mapping({"first_response": "4h"}).pausing == POLICY.pausing
+
+
+@pytest.mark.parametrize(
+    ("stored", "key"),
+    [
+        ({"first_response": "2d"}, "inbox.sla.bad_duration"),
+        ({"first_response": "h"}, "inbox.sla.bad_duration"),
+        ({"first_reponse": "4h"}, "inbox.sla.unknown_key"),
+        ({"priority": {"urgent": {"due_soon": 0.5}}}, "inbox.sla.unknown_key"),
+        ({"priority": {"critical": {"first_response": "1h"}}}, "inbox.sla.bad_value"),
+        ({"pause_on": ["waiting"]}, "inbox.sla.bad_value"),
+    ],
+)
+def test_it_refuses_stored_settings_it_cannot_read(stored: dict[str, object], key: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        SlaPolicy.from_mapping(stored)
+    assert caught.value.key == key
