@@ -104,9 +104,10 @@ class SlaPolicy:
             pausing = frozenset(
                 Status(name) for name in data.get("pause_on", ("pending_customer", "snoozed"))
             )
-        except ValueError as exc:
+            fraction = float(data.get("due_soon", 0.75))
+        except (ValueError, TypeError) as exc:
             raise ConfigError("inbox.sla.bad_value", detail=str(exc)) from None
-        return cls(targets, overrides, float(data.get("due_soon", 0.75)), pausing)
+        return cls(targets, overrides, fraction, pausing)
 
     def as_mapping(self) -> dict[str, Any]:
         """The inverse of :meth:`from_mapping`, JSON-ready (durations in minutes)."""

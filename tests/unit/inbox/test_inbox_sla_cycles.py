@@ -273,6 +273,7 @@ def test_a_policy_reads_from_stored_settings_and_back() -> None:
         ({"priority": {"urgent": {"due_soon": 0.5}}}, "inbox.sla.unknown_key"),
         ({"priority": {"critical": {"first_response": "1h"}}}, "inbox.sla.bad_value"),
         ({"pause_on": ["waiting"]}, "inbox.sla.bad_value"),
+        ({"due_soon": "most"}, "inbox.sla.bad_value"),
     ],
 )
 def test_it_refuses_stored_settings_it_cannot_read(stored: dict[str, object], key: str) -> None:
