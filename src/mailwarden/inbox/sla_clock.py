@@ -156,6 +156,8 @@ class _Open:
     pauses: list[tuple[datetime, datetime | None]] = field(default_factory=list)
     ended_at: datetime | None = None
     replied_by: str | None = None
+    #: priority changes while the cycle ran, after the one it started with
+    changes: list[tuple[datetime, Priority]] = field(default_factory=list)
 
 
 class _Reader:
@@ -218,7 +220,7 @@ class _Reader:
         elif isinstance(event, PriorityChange):
             self.priority = event.priority
             if self.running is not None:
-                self.running.priority = event.priority
+                self.running.changes.append((when, event.priority))
 
 
 def compute(
@@ -264,32 +266,38 @@ def _finish(
 ) -> Cycle:
     horizon = cycle.ended_at or at
     runs = _runs(cycle, horizon)
-    elapsed = sum((calendar.business_time_between(a, b) for a, b in runs), timedelta(0))
-    target = policy.target(cycle.clock, cycle.priority)
+    elapsed = _counted(calendar, runs, horizon)
+    priority = cycle.changes[-1][1] if cycle.changes else cycle.priority
     paused_now = cycle.ended_at is None and bool(cycle.pauses) and cycle.pauses[-1][1] is None
     # where the clock would run on past the horizon: from the reply (a projection, for the record), from
     # now, from the end of a snooze — or nowhere, while paused without an end
     onward = horizon if not paused_now else resume
-    due_soon = due = None
-    if target is not None:
-        due_soon = _reach(calendar, runs, onward, target * policy.due_soon_fraction)
-        due = _reach(calendar, runs, onward, target)
-    if cycle.ended_at is not None:
-        late = due is not None and due < cycle.ended_at
-    else:
-        late = due is not None and due <= at
+    # the target in force from each instant on: a priority change moves the target from then on, and
+    # never takes back an event that already fell due under the priority before it
+    steps = [
+        (when, policy.target(cycle.clock, p))
+        for when, p in [(cycle.started_at, cycle.priority), *cycle.changes]
+    ]
+    soon_steps = [(when, None if t is None else t * policy.due_soon_fraction) for when, t in steps]
+    due_soon = _first_reach(calendar, runs, onward, soon_steps)
+    due = _first_reach(calendar, runs, onward, steps)
+    late = due is not None and (due < cycle.ended_at if cycle.ended_at is not None else due <= at)
     if late:
         outcome = Outcome.BREACHED
     elif cycle.ended_at is not None:
         outcome = Outcome.MET
     else:
         outcome = Outcome.PAUSED if paused_now else Outcome.RUNNING
+    overdue_business = timedelta(0)
+    if late and due is not None:
+        missed = next(t for w, t in reversed(steps) if w <= due)  # the target the breach was measured by
+        overdue_business = max(elapsed - (missed or timedelta(0)), timedelta(0))
     return Cycle(
         clock=cycle.clock,
         number=cycle.number,
         started_at=cycle.started_at,
-        priority=cycle.priority,
-        target=target,
+        priority=priority,
+        target=policy.target(cycle.clock, priority),
         pauses=tuple(cycle.pauses),
         ended_at=cycle.ended_at,
         replied_by=cycle.replied_by,
@@ -297,9 +305,36 @@ def _finish(
         due_soon_at=due_soon,
         due_at=due,
         outcome=outcome,
-        overdue_business=max(elapsed - target, timedelta(0)) if late and target else timedelta(0),
+        overdue_business=overdue_business,
         overdue=horizon - due if late and due else timedelta(0),
     )
+
+
+def _first_reach(
+    calendar: BusinessCalendar,
+    runs: list[tuple[datetime, datetime]],
+    onward: datetime | None,
+    steps: list[tuple[datetime, timedelta | None]],
+) -> datetime | None:
+    """The first instant the counted time reaches the amount in force then (None in a step: no target).
+
+    A step whose amount is already counted when it begins (a cycle raised to urgent after its urgent target
+    has passed) falls due at once, when it begins.
+    """
+    for index, (begin, amount) in enumerate(steps):
+        if amount is None:
+            continue
+        end = steps[index + 1][0] if index + 1 < len(steps) else None
+        if _counted(calendar, runs, begin) >= amount:
+            return begin
+        reached = _reach(calendar, runs, onward, amount)
+        if reached is not None and (end is None or reached < end):
+            return reached
+    return None
+
+
+def _counted(calendar: BusinessCalendar, runs: list[tuple[datetime, datetime]], upto: datetime) -> timedelta:
+    return sum((calendar.business_time_between(a, min(b, upto)) for a, b in runs if a < upto), timedelta(0))
 
 
 def _runs(cycle: _Open, horizon: datetime) -> list[tuple[datetime, datetime]]:

@@ -188,7 +188,8 @@ class Reassigned:
 
 @dataclass(frozen=True, slots=True)
 class PriorityChange:
-    """A running cycle is measured against the target of the priority in effect when it ends."""
+    """From this instant on, the running cycle is measured against the new priority's target; a due-soon or
+    breach that fell due before stays (its alert is out). Raised past its new target, it falls due at once."""
 
     at: datetime
     priority: Priority

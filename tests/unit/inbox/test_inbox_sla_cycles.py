@@ -280,3 +280,24 @@ def test_it_refuses_stored_settings_it_cannot_read(stored: dict[str, object], ke
     with pytest.raises(ConfigError) as caught:
         SlaPolicy.from_mapping(stored)
     assert caught.value.key == key
+
+
+def test_lowering_the_priority_never_takes_back_an_event_that_fell_due() -> None:
+    """High: 1 h target, due soon 09:45, due 10:00. At 10:30 lowered to normal (4 h): the breach at 10:00
+    stays (the alert is out); the cycle's target is now 4 h, and nothing more fires for it."""
+    policy = SlaPolicy(Targets(first_response=4 * H), overrides={Priority.HIGH: Targets(first_response=H)})
+    history = [CustomerMessage(mon(9)), PriorityChange(mon(10, 30), Priority.LOW)]
+    result = compute("42", history, policy, OFFICE, mon(16), priority=Priority.HIGH)
+    (cycle,) = result.cycles
+    assert (cycle.due_soon_at, cycle.due_at, cycle.outcome) == (mon(9, 45), mon(10), Outcome.BREACHED)
+    assert (cycle.priority, cycle.target, cycle.overdue_business) == (Priority.LOW, 4 * H, 6 * H)
+    assert [t.at for t in result.fired] == [mon(9, 45), mon(10)] and next_timer(result) is None
+
+
+def test_raising_the_priority_past_its_target_falls_due_at_once() -> None:
+    """Normal (4 h) from 09:00; raised to high (1 h) at 11:00, 2 h in: due soon and breach both at 11:00."""
+    policy = SlaPolicy(Targets(first_response=4 * H), overrides={Priority.HIGH: Targets(first_response=H)})
+    history = [CustomerMessage(mon(9)), PriorityChange(mon(11), Priority.HIGH)]
+    (cycle,) = state(history, mon(11), policy).cycles
+    assert (cycle.due_soon_at, cycle.due_at, cycle.outcome) == (mon(11), mon(11), Outcome.BREACHED)
+    assert state(history, mon(10, 59), policy).cycles[0].due_at == mon(13)
