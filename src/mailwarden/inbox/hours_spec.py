@@ -37,6 +37,8 @@ class Interval:
     @classmethod
     def parse(cls, text: str) -> Interval:
         """``"09:00-12:00"``; ``24:00`` ends an interval at midnight."""
+        if not isinstance(text, str):  # a number or a table where settings should hold text
+            raise ConfigError("inbox.hours.bad_interval", interval=repr(text))
         start, sep, end = text.partition("-")
         if not sep:
             raise ConfigError("inbox.hours.bad_interval", interval=text)
@@ -89,7 +91,7 @@ class WeeklyHours:
         days: list[tuple[Interval, ...]] = [() for _ in WEEKDAYS]
         for names, value in spec.items():
             texts = value.split(",") if isinstance(value, str) else list(value)
-            intervals = tuple(Interval.parse(text) for text in texts if text.strip())
+            intervals = tuple(Interval.parse(t) for t in texts if not isinstance(t, str) or t.strip())
             for index in _day_range(names):
                 days[index] = intervals
         return cls(tuple(days))
@@ -183,7 +185,9 @@ _SPEC_KEYS = {
 }
 
 
-def _dates(values: Iterable[str | date]) -> frozenset[date]:
+def _dates(values: Iterable[str | date] | str | date) -> frozenset[date]:
+    if isinstance(values, str | date):  # one day written without the list around it
+        values = [values]
     days: set[date] = set()
     for value in values:
         if isinstance(value, date) and not isinstance(value, datetime):

@@ -31,6 +31,11 @@ def test_it_reads_a_toml_table_with_dates_and_strings() -> None:
     assert calendar.makeup_days(2027) == {date(2027, 2, 20)}
 
 
+def test_a_single_day_needs_no_list() -> None:
+    data = {"timezone": "UTC", "hours": {"mon": "09:00-17:00"}, "extra_workdays": "2027-02-20"}
+    assert CalendarSpec.from_mapping(data).extra_workdays == {date(2027, 2, 20)}
+
+
 def test_it_round_trips_through_json() -> None:
     spec = CalendarSpec.from_mapping(tomllib.loads(TEAM_TOML))
     again = CalendarSpec.from_mapping(json.loads(json.dumps(spec.as_mapping())))
@@ -57,6 +62,11 @@ def test_the_package_make_up_days_of_2026_are_listed() -> None:
         ({"hours": {"mon": "09:00-17:00"}}, "inbox.hours.missing_key"),
         (
             {"timezone": "UTC", "hours": {"mon": "09:00-17:00"}, "extra_holidays": ["5 Feb"]},
+            "inbox.hours.bad_date",
+        ),
+        ({"timezone": "UTC", "hours": {"mon": [9, 17]}}, "inbox.hours.bad_interval"),
+        (
+            {"timezone": "UTC", "hours": {"mon": "09:00-17:00"}, "extra_holidays": "5 Feb"},
             "inbox.hours.bad_date",
         ),
     ],
