@@ -6,6 +6,7 @@ acceptance file covers Shanghai, Berlin and the holidays.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -301,3 +302,21 @@ def test_raising_the_priority_past_its_target_falls_due_at_once() -> None:
     (cycle,) = state(history, mon(11), policy).cycles
     assert (cycle.due_soon_at, cycle.due_at, cycle.outcome) == (mon(11), mon(11), Outcome.BREACHED)
     assert state(history, mon(10, 59), policy).cycles[0].due_at == mon(13)
+
+
+def test_the_state_prints_as_json() -> None:
+    history = [
+        CustomerMessage(mon(9)),
+        StatusChange(mon(10), Status.PENDING_CUSTOMER),
+        CustomerMessage(mon(11)),
+    ]
+    data = json.loads(json.dumps(state(history, mon(14)).as_dict()))
+    (cycle,) = data["cycles"]
+    assert cycle["due_at"] == "2026-03-02T14:00:00+00:00" and cycle["pauses"] == [
+        ["2026-03-02T10:00:00+00:00", "2026-03-02T11:00:00+00:00"]
+    ]
+    assert [t["key"] for t in data["fired"]] == [
+        "sla/42/first_response/0/due_soon",
+        "sla/42/first_response/0/breach",
+    ]
+    assert data["pending"] == [] and data["status"] == "open"
