@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from mailwarden.core import clock
 from mailwarden.inbox.sla_clock import Outcome, SlaState, TimerKind, compute, next_timer
 from mailwarden.inbox.sla_policy import (
     AgentReply,
@@ -58,19 +59,24 @@ class Outbox:
 def run_worker(
     history: Sequence[Event], start: datetime, end: datetime, extra_wakes: Sequence[datetime] = ()
 ) -> Outbox:
-    """Wake at every timer (and at ``extra_wakes``: messages arriving, a restart), emit what has fired."""
-    outbox, now = Outbox(), start
+    """Wake at every timer (and at ``extra_wakes``: messages arriving, a restart), emit what has fired.
+
+    Time is the project's frozen clock, moved to each wake-up as the real worker's sleep would move it;
+    only the events recorded by then are seen, as in the database.
+    """
+    outbox = Outbox()
     wakes = sorted(extra_wakes)
-    while now <= end:
-        current = state(history, now)
-        for timer in current.fired:
-            outbox.insert(timer.identity.key, now)
-        upcoming = [t for t in wakes if t > now]
-        timer = next_timer(current)
-        candidates = ([timer.at] if timer else []) + upcoming[:1]
-        if not candidates:
-            break
-        now = min(candidates)
+    with clock.frozen(start) as frozen:
+        while clock.now() <= end:
+            now = clock.now()
+            current = state([e for e in history if e.at <= now], now)
+            for timer in current.fired:
+                outbox.insert(timer.identity.key, now)
+            timer = next_timer(current)
+            candidates = ([timer.at] if timer else []) + [t for t in wakes if t > now][:1]
+            if not candidates:
+                break
+            frozen.set(min(candidates))
     return outbox
 
 
