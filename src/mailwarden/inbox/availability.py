@@ -70,6 +70,9 @@ class Choice:
 
     agent: str | None
     skipped: Mapping[str, Unavailable] = field(default_factory=dict)
+    #: when queued: the first instant an agent skipped for hours or out of office is back (None: nobody is
+    #: expected — all away or at capacity, which only a person or a closed conversation changes)
+    back_at: datetime | None = None
 
     @property
     def queued(self) -> bool:
@@ -136,7 +139,7 @@ def round_robin(
         if reason is None:
             return Choice(agent.id, skipped)
         skipped[agent.id] = reason
-    return Choice(None, skipped)
+    return _queued(order, at, skipped)
 
 
 def least_loaded(
@@ -158,8 +161,14 @@ def least_loaded(
         elif best is None or (count, position) < best[:2]:
             best = (count, position, agent.id)
     if best is None:
-        return Choice(None, skipped)
+        return _queued(order, at, skipped)
     return Choice(best[2], {k: v for k, v in skipped.items() if k != best[2]})
+
+
+def _queued(agents: Sequence[AgentSchedule], at: datetime, skipped: dict[str, Unavailable]) -> Choice:
+    waiting = (Unavailable.OFF_HOURS, Unavailable.OUT_OF_OFFICE)
+    returns = [next_available(a, at) for a in agents if skipped.get(a.id) in waiting]
+    return Choice(None, skipped, min((r for r in returns if r is not None), default=None))
 
 
 def _rotation(agents: Sequence[AgentSchedule], last_assigned: str | None) -> list[AgentSchedule]:

@@ -103,7 +103,16 @@ def test_nobody_available_queues_to_the_team_with_every_reason() -> None:
     ):
         assert choice.queued and choice.agent is None
         assert choice.skipped == {"ana": Unavailable.OFF_HOURS, "li": Unavailable.AWAY}
-    assert round_robin([], SHANGHAI_MORNING, None).queued
+        assert choice.back_at == cet(2026, 3, 3, 9)  # Ana, at 09:00 Berlin; Li's "away" has no end
+    assert round_robin([], SHANGHAI_MORNING, None) == Choice(None, {}, None)
+
+
+def test_a_berlin_agent_works_berlin_hours_across_the_dst_change() -> None:
+    """Mon 2026-03-30 07:30 UTC is 09:30 CEST: in hours (a fixed +1 offset would say 08:30, not yet)."""
+    ana = agent("ana", BERLIN_OFFICE)
+    assert is_available(ana, datetime(2026, 3, 30, 7, 30, tzinfo=UTC))
+    assert not is_available(ana, datetime(2026, 3, 27, 7, 30, tzinfo=UTC))  # Friday before: 08:30 CET
+    assert next_available(ana, datetime(2026, 3, 27, 16, tzinfo=UTC)) == datetime(2026, 3, 30, 7, tzinfo=UTC)
 
 
 def test_least_loaded_picks_the_fewest_open_conversations_and_respects_capacity() -> None:
