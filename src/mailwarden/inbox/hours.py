@@ -96,6 +96,8 @@ class BusinessCalendar:
         )
 
     def holiday_name(self, day: date) -> str | None:
+        """The package's name for a public holiday (in its default language: 国庆节 for CN); ``""`` for
+        one of the operator's extra holidays, which have no name; None for any other day."""
         if day in self.spec.extra_holidays:
             return ""
         return None if self._holidays is None else self._holidays.get(day)
