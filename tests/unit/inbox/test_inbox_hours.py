@@ -71,18 +71,38 @@ def test_it_refuses_naive_times_and_negative_durations() -> None:
 
 
 # --- China: public holidays and make-up working days (2026 State Council notice) ----------------------
-def test_the_package_holds_the_2026_state_council_schedule() -> None:
-    """The State Council's notice on the 2026 holidays (Nov 2025): Spring Festival Feb 15-23 off, Feb 14 (Sat)
-    and Feb 28 (Sat) worked; National Day Oct 1-7 off, Sep 20 (Sun) and Oct 10 (Sat) worked; New Year Jan 1-3
-    off, Jan 4 (Sun) worked; Labour Day May 1-5 off, May 9 (Sat) worked."""
+# 国务院办公厅关于2026年部分节假日安排的通知, 4 Nov 2025 (Xinhua): the days off, and the weekend days worked
+NOTICE_2026_OFF = [
+    ((1, 1), (1, 3)),  # 元旦
+    ((2, 15), (2, 23)),  # 春节
+    ((4, 4), (4, 6)),  # 清明节
+    ((5, 1), (5, 5)),  # 劳动节
+    ((6, 19), (6, 21)),  # 端午节
+    ((9, 25), (9, 27)),  # 中秋节
+    ((10, 1), (10, 7)),  # 国庆节
+]
+NOTICE_2026_WORKED = [(1, 4), (2, 14), (2, 28), (5, 9), (9, 20), (10, 10)]
+
+
+def test_the_package_holds_the_2026_state_council_schedule_day_by_day() -> None:
+    """Every day of 2026: closed within the notice's holidays and on ordinary weekends, open on every other
+    weekday and on the six weekend days the notice makes working days."""
     calendar = shanghai_team()
-    closed = [date(2026, 2, d) for d in range(15, 24)] + [date(2026, 10, d) for d in range(1, 8)]
-    assert [d for d in closed if calendar.day_hours(d)] == []
-    make_up = [(2, 14), (2, 28), (9, 20), (10, 10), (1, 4), (5, 9)]
-    for worked in (date(2026, month, day) for month, day in make_up):
-        assert worked.weekday() >= 5
-        assert [str(i) for i in calendar.day_hours(worked)] == ["09:00-12:00", "13:30-18:00"], worked
-    assert calendar.day_hours(date(2026, 10, 11)) == ()  # the Sunday after is an ordinary weekend day
+    off = {
+        date(2026, *first) + timedelta(days=n)
+        for first, last in NOTICE_2026_OFF
+        for n in range((date(2026, *last) - date(2026, *first)).days + 1)
+    }
+    worked = {date(2026, *day) for day in NOTICE_2026_WORKED}
+    wrong = []
+    for n in range(365):
+        day = date(2026, 1, 1) + timedelta(days=n)
+        expected_open = day in worked or (day.weekday() < 5 and day not in off)
+        if bool(calendar.day_hours(day)) != expected_open:
+            wrong.append(day)
+    assert wrong == []
+    assert all(d.weekday() >= 5 for d in worked)
+    assert calendar.makeup_days(2026) == worked
 
 
 def test_operator_extra_days_override_the_package() -> None:
