@@ -162,7 +162,7 @@ def least_loaded(
             best = (count, position, agent.id)
     if best is None:
         return _queued(order, at, skipped)
-    return Choice(best[2], {k: v for k, v in skipped.items() if k != best[2]})
+    return Choice(best[2], skipped)
 
 
 def _queued(agents: Sequence[AgentSchedule], at: datetime, skipped: dict[str, Unavailable]) -> Choice:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mailwarden.core.errors import InputError
 from mailwarden.inbox.availability import (
@@ -147,3 +149,32 @@ def test_it_refuses_duplicate_agents_and_backwards_intervals() -> None:
         agent("li", out_of_office=((start, start - timedelta(hours=1)),))
     with pytest.raises(InputError):
         agent("li", capacity=-1)
+
+
+PEOPLE = ["ana", "bo", "chen", "li", "mo", "zoe"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.sampled_from(PEOPLE), unique=True, max_size=6),
+    st.sets(st.sampled_from(PEOPLE)),
+    st.dictionaries(st.sampled_from(PEOPLE), st.integers(0, 5)),
+    st.one_of(st.none(), st.sampled_from([*PEOPLE, "kai"])),  # kai: assigned last, then left the team
+)
+def test_choosers_pick_an_available_agent_and_least_loaded_the_least_loaded(
+    ids: list[str], away: set[str], counts: dict[str, int], last: str | None
+) -> None:
+    team = [agent(name, away=name in away, capacity=4) for name in ids]
+    free = {a.id for a in team if why_unavailable(a, SHANGHAI_MORNING, counts.get(a.id, 0)) is None}
+    for choice in (
+        round_robin(team, SHANGHAI_MORNING, last, counts),
+        least_loaded(team, SHANGHAI_MORNING, counts, last),
+    ):
+        assert (choice.agent is None) == (not free)
+        assert choice.agent is None or choice.agent in free
+        assert set(choice.skipped) <= {a.id for a in team} - free  # round robin: those passed over on the way
+        if choice.agent is None:
+            assert set(choice.skipped) == {a.id for a in team}
+    chosen = least_loaded(team, SHANGHAI_MORNING, counts, last).agent
+    if chosen is not None:
+        assert counts.get(chosen, 0) == min(counts.get(name, 0) for name in free)
