@@ -1,0 +1,1 @@
+"""The team inbox: conversations, threading, contacts, assignment, SLA clocks and replies (issue 6)."""
