@@ -38,7 +38,7 @@ QueryOpt = Annotated[
     str | None,
     typer.Option(
         "--query",
-        help="Full-text query (needs the search index). 全文查询（需要搜索索引）。",
+        help="Only messages this search finds (archive search's language). 仅限此搜索找到的邮件。",
         show_default=False,
     ),
 ]
@@ -60,8 +60,6 @@ def _selection(
     from mailwarden.core.errors import InputError
     from mailwarden.recovery.selection import Selection, parse_day
 
-    if query is not None:
-        run.fail(InputError("recovery.query_needs_index"))
     try:
         return Selection(
             folders=tuple(folders or ()),
@@ -69,6 +67,7 @@ def _selection(
             before=parse_day(before) if before else None,
             message_ids=tuple(message_ids or ()),
             include_gone=include_gone,
+            query=query,
         )
     except InputError as exc:
         run.fail(exc)
@@ -110,7 +109,8 @@ def export_(
 
     async def go() -> Any:
         async with run.database() as db:
-            items = await select_items(db, await chosen_mailboxes(run, db, mailbox), selection)
+            boxes = await chosen_mailboxes(run, db, mailbox)
+            items = await select_items(db, boxes, selection, search_dir=run.settings.search_dir)
         progress = run.progress()
         stop = threading.Event()
         with progress:
@@ -181,7 +181,7 @@ def restore_(
                 if len(others) != 1:
                     raise InputError("recovery.source_needed" if others else "recovery.nothing_archived")
                 origin = others[0]
-            items = await select_items(db, [origin], selection)
+            items = await select_items(db, [origin], selection, search_dir=run.settings.search_dir)
             progress = run.progress()
             with progress:
                 task = progress.add_task(f"{origin.name} → {target.name}", total=len(items))

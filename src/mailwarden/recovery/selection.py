@@ -1,8 +1,9 @@
 """Which archived messages an export or a restore takes: by mailbox, folder, date and Message-ID.
 
-Full-text queries (``--query``) need the search index (issue #4 part 1); until it exists the filters are
-the ones the archive's own columns answer. Dates compare with the INTERNALDATE (when the server received the
-message), as IMAP's SINCE and BEFORE do: the Date header is whatever the sender's clock said.
+A full-text ``--query`` is answered by the search index (:func:`mailwarden.search.service.matching_rows`)
+and combined with the other filters, which the archive's own columns answer. Dates compare with the
+INTERNALDATE (when the server received the message), as IMAP's SINCE and BEFORE do: the Date header is
+whatever the sender's clock said.
 
 Tombstoned copies (gone from the server) are left out unless asked for: a restore after a disaster should
 bring back the mailbox as it was, not every message ever deleted from it.
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import Select, select
 
@@ -36,6 +38,8 @@ class Selection:
     before: datetime | None = None
     message_ids: tuple[str, ...] = ()
     include_gone: bool = False
+    #: a search query (the archive search's language); needs ``search_dir`` in :func:`select_items`
+    query: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,12 +86,25 @@ def _query(mailbox: Mailbox, selection: Selection) -> Select[Message, Folder]:
     return query
 
 
-async def select_items(db: Database, mailboxes: Sequence[Mailbox], selection: Selection) -> list[Item]:
+async def select_items(
+    db: Database, mailboxes: Sequence[Mailbox], selection: Selection, *, search_dir: Path | None = None
+) -> list[Item]:
     """The chosen messages of ``mailboxes``, by mailbox, folder name, UIDVALIDITY and UID."""
+    matching: set[int] | None = None
+    if selection.query is not None:
+        from mailwarden.search.service import matching_rows
+        from mailwarden.search.store import IndexStore
+
+        if search_dir is None:
+            raise ValueError("a query needs the search index's folder")
+        boxes = [box.id for box in mailboxes]
+        matching = await matching_rows(db, IndexStore(search_dir), selection.query, mailbox_ids=boxes)
     items: list[Item] = []
     async with db.session() as session:
         for box in mailboxes:
             for message, folder in (await session.execute(_query(box, selection))).all():
+                if matching is not None and message.id not in matching:
+                    continue
                 items.append(
                     Item(
                         row_id=message.id,

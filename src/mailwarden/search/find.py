@@ -18,7 +18,7 @@ from mailwarden.search.build import Resolved, to_tantivy
 from mailwarden.search.query import Query
 from mailwarden.search.snippet import Span, highlight, snippet
 
-__all__ = ["MAX_LIMIT", "Group", "Page", "Preview", "find", "preview", "row_ids"]
+__all__ = ["MAX_LIMIT", "Group", "Page", "Preview", "every_row", "find", "preview", "row_ids"]
 
 #: the most hits one call returns (a page)
 MAX_LIMIT = 500
@@ -78,6 +78,23 @@ def find(
         groups.setdefault(stored(doc, "sha256"), []).append((float(score), doc))
     total = int(getattr(found, "count", 0) or 0)  # missing from tantivy's type stubs, present at run time
     return Page(total, list(groups.values())[offset : offset + limit])
+
+
+def every_row(
+    index: tantivy.Index, query: Query, resolved: Resolved, *, mailbox_ids: Sequence[int] | None = None
+) -> set[int]:
+    """The archive row ids of every match (for ``archive export|restore --query``), in no order."""
+    searcher = index.searcher()
+    built = to_tantivy(index.schema, query, resolved, mailbox_ids=mailbox_ids)
+    try:
+        total = int(getattr(searcher.search(built, 1, count=True), "count", 0) or 0)
+        if total == 0:
+            return set()
+        found = searcher.search(built, total, count=False, order_by_field="row_id")
+    except ValueError as exc:
+        raise StorageError("search.failed", permanent=False, detail=str(exc)) from exc
+    # ordered by the fast field, each hit's key is the row id itself: no stored document is read
+    return {int(key) for key, _ in found.hits}
 
 
 def preview(doc: tantivy.Document, pattern: Any) -> Preview:

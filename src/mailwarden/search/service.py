@@ -22,12 +22,12 @@ from mailwarden.archive.models import Folder, Message
 from mailwarden.core.errors import NotFoundError
 from mailwarden.db.engine import Database
 from mailwarden.mailboxes.models import Mailbox
-from mailwarden.search.find import Group, find, preview, row_ids, stored
+from mailwarden.search.find import Group, every_row, find, preview, row_ids, stored
 from mailwarden.search.query import Query, parse
 from mailwarden.search.snippet import Span, pattern_for
 from mailwarden.search.store import IndexStore
 
-__all__ = ["Hit", "Results", "search"]
+__all__ = ["Hit", "Results", "matching_rows", "search"]
 
 #: special-use names folder: accepts (RFC 6154)
 _SPECIAL = {"sent", "drafts", "archive", "junk", "trash", "all", "flagged", "important"}
@@ -95,6 +95,16 @@ async def _places(db: Database, row_ids: Sequence[int]) -> dict[int, tuple[str, 
             .where(Message.id.in_(row_ids))
         )
         return {row_id: (box, folder, gone is not None) for row_id, box, folder, gone in rows.all()}
+
+
+async def matching_rows(
+    db: Database, store: IndexStore, text: str, *, mailbox_ids: Sequence[int] | None = None
+) -> set[int]:
+    """Every archive row id the query matches: what ``archive export|restore --query`` take."""
+    query = parse(text)
+    resolved = await _resolve(db, query)
+    _, index, _ = store.open()
+    return every_row(index, query, resolved, mailbox_ids=mailbox_ids)
 
 
 async def search(

@@ -156,6 +156,9 @@ def test_filters_and_tombstones(archived: CLI) -> None:
     assert count("--message-id", "<dup@x>") == 2
     assert count("--folder", "客户/重要", "--folder", "Sent") == 3
     assert count("--since", "2024-03-05", "--before", "2024-03-07") == 2
+    assert count("--query", "询盘") == 1  # the search index, kept current by archive sync
+    assert count("--query", "报价 OR 信用证", "--folder", "Sent") == 1
+    assert count("--query", "deleted later", "--include-gone") == 1
 
 
 def test_usage_errors_write_nothing(archived: CLI) -> None:
@@ -164,8 +167,8 @@ def test_usage_errors_write_nothing(archived: CLI) -> None:
     result = archived("archive", "export", "--out", str(taken))
     assert result.code == 2 and "exists already" in result.stderr
     assert taken.read_bytes() == b"keep me"
-    query = archived("archive", "export", "--out", str(archived.root / "q.zip"), "--query", "询盘")
-    assert query.code == 2 and "--query needs the search index" in query.stderr
+    query = archived("archive", "export", "--out", str(archived.root / "q.zip"), "--query", '"open')
+    assert query.code == 2 and "is not closed" in query.stderr
     assert not (archived.root / "q.zip").exists()
     bad = archived("archive", "export", "--out", str(archived.root / "b.zip"), "--format", "pst")
     assert bad.code == 2

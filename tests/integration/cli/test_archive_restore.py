@@ -125,8 +125,8 @@ def test_folder_map_and_usage_errors(source_archived: CLI, dovecot: Dovecot) -> 
     assert server_view(dovecot, b, "Sent") == expected("Sent")
     bad = source_archived("archive", "restore", "--to", "target", "--folder-map", "nonsense")
     assert bad.code == 2 and "SOURCE=TARGET" in bad.stderr
-    query = source_archived("archive", "restore", "--to", "target", "--query", "报价")
-    assert query.code == 2 and "search index" in query.stderr
+    query = source_archived("archive", "restore", "--to", "target", "--query", "folder:nowhere")
+    assert query.code == 2 and "No archived folder is called nowhere" in query.stderr
 
 
 def test_kill_9_during_a_restore_then_resume_gives_no_duplicates_and_nothing_missing(
