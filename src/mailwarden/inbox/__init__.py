@@ -1,0 +1,19 @@
+"""The team inbox: conversations made from archived mail.
+
+This package starts with the decisions, as plain functions over ``mailwarden.mime.ParsedMessage`` with no
+database and no network, so each rule can be read and tested on its own; the tables, the ingest loop and
+the API that call them come later. Modules:
+
+* :mod:`.noise`     — person, auto-reply, bounce, read receipt, mailing list or bulk? With the evidence.
+* :mod:`.bounces`   — what a bounce says: the original's Message-ID, failed recipients, status codes
+* :mod:`.threading` — which conversation a message belongs to; the headers of our replies
+* :mod:`.tokens`    — the conversation token in our replies, signed so nobody can forge one
+* :mod:`.subjects`  — subject normalisation for the same-contact suggestion (never an automatic merge)
+* :mod:`.parties`   — contacts and companies from the address headers; merge candidates
+* :mod:`.domains`   — registrable domains (Public Suffix List), free-mail providers
+* :mod:`.country`   — a company's country from its ccTLD or the sender's signature
+* :mod:`.quoting`   — the text the customer wrote, without the quoted history
+* :mod:`.language`  — the language of that text
+
+docs/decisions/0012-inbox-threading-and-parties.md says why the rules are what they are.
+"""
