@@ -154,7 +154,8 @@ async def _suggest(
 def trim_references(ids: Sequence[str], limit: int = REFERENCES_LIMIT) -> list[str]:
     """``ids`` (without angle brackets, oldest first) cut to fit ``limit`` characters as ``<a> <b> ...``:
     the first kept, then as many of the last as fit; an id too long to fit at all is dropped."""
-    unique = [each for each in dict.fromkeys(ids) if len(each) + 2 <= limit]
+    # a repeated id keeps its last place: a parent that a client also listed earlier stays the last
+    unique = [each for each in reversed(dict.fromkeys(reversed(ids))) if len(each) + 2 <= limit]
     if sum(len(each) + 3 for each in unique) - 1 <= limit:
         return unique
     first, rest = unique[0], unique[1:]
