@@ -29,14 +29,23 @@ from pathlib import Path
 from typing import Literal
 
 from mailwarden.mime import ParsedMessage, extract_part, parse_message
+from mailwarden.mime.addresses import message_id
 
-__all__ = ["BounceReport", "FailedRecipient", "bounced_message_ids", "read_bounce", "text_bounce_evidence"]
+__all__ = [
+    "BounceReport",
+    "FailedRecipient",
+    "bounced_message_ids",
+    "read_bounce",
+    "receipt_message_id",
+    "text_bounce_evidence",
+]
 
 Format = Literal["rfc3464", "qmail", "exim", "qq", "netease", "text"]
 
 _DSN_TYPES = frozenset({"message/delivery-status", "message/global-delivery-status"})
 _ORIGINAL_TYPES = frozenset({"message/rfc822", "message/global"})
 _HEADER_TYPES = frozenset({"text/rfc822-headers", "message/global-headers"})
+_MDN_TYPES = frozenset({"message/disposition-notification", "message/global-disposition-notification"})
 _MACHINE_LOCAL_PARTS = frozenset({"mailer-daemon", "mailerdaemon", "mail-daemon", "postmaster", "mdaemon"})
 _MACHINE_NAMES = re.compile(
     r"mail delivery (?:sub)?system|mailer.daemon|postmaster|系统管理员|系统退信", re.I
@@ -298,3 +307,24 @@ def bounced_message_ids(parsed: ParsedMessage, raw: bytes | Path) -> tuple[str, 
     """The Message-ID(s) of the original that the bounce ``parsed`` returns; () when none is named."""
     report = read_bounce(parsed, raw)
     return report.message_ids if report else ()
+
+
+def receipt_message_id(parsed: ParsedMessage, raw: bytes | Path) -> str | None:
+    """The Message-ID of the message a read receipt (RFC 8098) reports on, or None.
+
+    ``Original-Message-ID`` of the message/disposition-notification part (RFC 8098 section 3.2.5), else
+    the Message-ID in a returned headers part. Lets a conversation show "read by the customer".
+    """
+    for attachment in parsed.attachments:
+        if attachment.content_type in _MDN_TYPES:
+            text = extract_part(raw, attachment.part_path).decode("utf-8", errors="replace")
+            for fields in _dsn_fields(text):
+                found = message_id(fields.get("original-message-id"))
+                if found:
+                    return found
+    for attachment in parsed.attachments:
+        if attachment.content_type in _HEADER_TYPES | _ORIGINAL_TYPES and parsed.auto_reply.report_type:
+            original = _original_headers(extract_part(raw, attachment.part_path))
+            if original.message_id:
+                return original.message_id
+    return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mailwarden.core.errors import NotFoundError
-from mailwarden.inbox.bounces import BounceReport, bounced_message_ids, read_bounce
+from mailwarden.inbox.bounces import BounceReport, bounced_message_ids, read_bounce, receipt_message_id
 from mailwarden.mime import parse_message
 
 import inbox_samples as samples
@@ -131,3 +131,24 @@ def test_the_raw_bytes_must_be_the_parsed_message() -> None:
     parsed = parse_message(samples.RFC3464_BOUNCE)
     with pytest.raises(NotFoundError):
         read_bounce(parsed, samples.PERSON)
+
+
+def test_a_read_receipt_names_the_message_that_was_read() -> None:
+    raw = samples.READ_RECEIPT
+    assert receipt_message_id(parse_message(raw), raw) == samples.OUR_ID
+
+
+def test_a_read_receipt_without_original_message_id_falls_back_to_returned_headers() -> None:
+    raw = samples.READ_RECEIPT.replace(f"Original-Message-ID: <{samples.OUR_ID}>\r\n".encode(), b"")
+    assert b"Original-Message-ID" not in raw
+    raw = raw.replace(
+        b"--M1--",
+        b"--M1\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <"
+        + samples.OUR_ID.encode()
+        + b">\r\n\r\n--M1--",
+    )
+    assert receipt_message_id(parse_message(raw), raw) == samples.OUR_ID
+
+
+def test_other_mail_is_no_receipt() -> None:
+    assert receipt_message_id(parse_message(samples.PERSON), samples.PERSON) is None
