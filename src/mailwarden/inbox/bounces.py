@@ -68,9 +68,9 @@ _BOUNCE_SUBJECT = re.compile(
 )
 #: lines after which a text bounce quotes the original message (qmail, Exim, sendmail, Coremail, others)
 _COPY_MARKERS = re.compile(
-    r"^-+ ?(?:Below this line is a copy of the (?:message|mail header)|Below the next line is a copy of the"
-    r" message|This is a copy of the message|Original message follows|Original message|原邮件头信息|原始邮件)"
-    r".*$|^Original message follows\.?$|^-+ ?Original message(?: header)? -+$",
+    r"^[ \t]*-+ ?(?:Below this line is a copy of the (?:message|mail header)|Below the next line is a copy of"
+    r" the message|This is a copy of the message|Original message follows|Message header follows"
+    r"|Original message|原邮件头信息|原始邮件).*$|^Original message follows\.?$",
     re.IGNORECASE | re.MULTILINE,
 )
 _MESSAGE_ID_LINE = re.compile(r"^[ \t>]*Message-ID:[ \t]*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
@@ -80,10 +80,18 @@ _QMAIL_RECIPIENT = re.compile(rf"^<({_ADDRESS})>:\s*$", re.MULTILINE)
 _EXIM_RECIPIENT = re.compile(rf"^  ({_ADDRESS})(?:\s*$|:\s)", re.MULTILINE)
 _QQ_RECIPIENT = re.compile(rf"无法发送到\s*({_ADDRESS})")
 _NETEASE_RECIPIENT = re.compile(rf"收\s*件\s*人\s*[:：]\s*({_ADDRESS})")
+#: any other text bounce: an address in angle brackets, or alone on an indented line (sendmail, Gmail)
+_ANY_RECIPIENT = re.compile(rf"<({_ADDRESS})>|^[ \t]+({_ADDRESS})[ \t]*$", re.MULTILINE)
 _REASON = re.compile(r"退信原因\s*[:：]?\s*(.+?)(?:\n\s*\n|(?:建议)?解决方案|$)", re.DOTALL)
 _SUBJECT = re.compile(r"主[\s\u3000]*题\s*[:：]\s*(.+)")
 _DATE = re.compile(r"时[\s\u3000]*间\s*[:：]\s*(.+)")
 _DIAGNOSTIC_LIMIT = 500
+_RECIPIENT_PATTERNS: dict[str, re.Pattern[str]] = {
+    "qmail": _QMAIL_RECIPIENT,
+    "exim": _EXIM_RECIPIENT,
+    "qq": _QQ_RECIPIENT,
+    "netease": _NETEASE_RECIPIENT,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,24 +221,28 @@ def _after(text: str, start: int) -> str:
     return paragraph[:_DIAGNOSTIC_LIMIT]
 
 
-def _text_recipients(text: str, kind: Format, failed_header: str | None) -> list[FailedRecipient]:
-    found: list[FailedRecipient] = []
-    patterns = {
-        "qmail": _QMAIL_RECIPIENT,
-        "exim": _EXIM_RECIPIENT,
-        "qq": _QQ_RECIPIENT,
-        "netease": _NETEASE_RECIPIENT,
-    }
-    pattern = patterns.get(kind)
+def _text_recipients(parsed: ParsedMessage, kind: Format, failed_header: str | None) -> list[FailedRecipient]:
+    text = parsed.text
     copy = _COPY_MARKERS.search(text)
     explained = text[: copy.start()] if copy else text  # never read the quoted original's To: as failed
     reason = _REASON.search(explained)
+    found: list[FailedRecipient] = []
+    pattern = _RECIPIENT_PATTERNS.get(kind)
     for match in pattern.finditer(explained) if pattern else ():
         diagnostic = _after(explained, match.end()) or None
         if kind in {"qq", "netease"} and reason:
             diagnostic = " ".join(reason[1].split())[:_DIAGNOSTIC_LIMIT]
         found.append(FailedRecipient(match[1], "failed", _status(None, diagnostic), diagnostic))
     known = {recipient.address.lower() for recipient in found}
+    if pattern is None and not failed_header:
+        # the bounce's own From and To (we are its To) are not the failed recipients
+        known |= {address.address.lower() for address in (*parsed.from_, *parsed.to)}
+        for match in _ANY_RECIPIENT.finditer(explained):
+            address = match[1] or match[2]
+            if address.lower() not in known:
+                diagnostic = _after(explained, match.end()) or None
+                found.append(FailedRecipient(address, "failed", _status(None, diagnostic), diagnostic))
+                known.add(address.lower())
     for address in re.split(r"[,\s]+", failed_header or ""):
         if "@" in address and address.lower() not in known:
             found.append(FailedRecipient(address, "failed"))
@@ -287,7 +299,7 @@ def read_bounce(parsed: ParsedMessage, raw: bytes | Path) -> BounceReport | None
         own = parsed.message_id
         ids += [m[1][1:-1] for m in _MESSAGE_ID_LINE.finditer(text) if m[1][1:-1] != own]
     if not recipients:
-        recipients = _text_recipients(text, kind, failed_header)
+        recipients = _text_recipients(parsed, kind, failed_header)
     words = text[: copy.start()] if copy else text
     if subject is None and (match := _SUBJECT.search(words)):
         subject = match[1].strip() or None

@@ -443,3 +443,37 @@ NULL_SENDER_ONLY = eml(
     Parcel 123 delivered.
     """
 )
+
+# sendmail's text bounce (savemail.c: "----- The following addresses had permanent fatal errors -----",
+# "----- Transcript of session follows -----", "----- Original message follows -----", each indented by
+# three spaces; Subject "Returned mail: see transcript for details"), as Sisimai's sendmail decoder
+# (lhost/via-sendmail.go) quotes it.
+SENDMAIL_BOUNCE = eml(
+    f"""\
+    Return-Path: <>
+    From: Mail Delivery Subsystem <MAILER-DAEMON@mx.example.com.br>
+    To: <sales@example-exporter.cn>
+    Subject: Returned mail: see transcript for details
+    Message-Id: <202611260115.4AQ1F0x1@mx.example.com.br>
+    Auto-Submitted: auto-generated (failure)
+
+    The original message was received at Thu, 26 Nov 2026 01:15:00 GMT
+    from [192.0.2.50]
+
+       ----- The following addresses had permanent fatal errors -----
+    <compras@example.com.br>
+        (reason: 550 5.1.1 <compras@example.com.br>... User unknown)
+
+       ----- Transcript of session follows -----
+    ... while talking to mail.example.com.br.:
+    >>> DATA
+    <<< 550 5.1.1 <compras@example.com.br>... User unknown
+    550 5.1.1 <compras@example.com.br>... User unknown
+
+       ----- Original message follows -----
+
+    {textwrap.indent(textwrap.dedent(_OUR_HEADERS), "    ").strip()}
+
+    Prezado cliente, segue a cotação.
+    """
+)

@@ -152,3 +152,14 @@ def test_a_read_receipt_without_original_message_id_falls_back_to_returned_heade
 
 def test_other_mail_is_no_receipt() -> None:
     assert receipt_message_id(parse_message(samples.PERSON), samples.PERSON) is None
+
+
+def test_a_sendmail_text_bounce_names_its_recipient_and_our_message() -> None:
+    report = _read(samples.SENDMAIL_BOUNCE)
+    assert report.format == "text"
+    assert report.message_ids == (samples.OUR_ID,)
+    assert report.conversation_tokens == (samples.OUR_TOKEN,)
+    # the bounce's own To (our address) and the quoted original's To are not failed recipients
+    (recipient,) = report.recipients
+    assert recipient.address == "compras@example.com.br"
+    assert recipient.status == "5.1.1"

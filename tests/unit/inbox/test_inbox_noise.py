@@ -21,6 +21,7 @@ OWN_GROUP = "Sales team <sales.example-exporter.cn>"
         ("HEADERS_ONLY_DELAY", "bounce"),
         ("QMAIL_BOUNCE", "bounce"),
         ("EXIM_BOUNCE", "bounce"),
+        ("SENDMAIL_BOUNCE", "bounce"),
         ("QQ_BOUNCE", "bounce"),
         ("NETEASE_BOUNCE", "bounce"),
         ("READ_RECEIPT", "read_receipt"),
