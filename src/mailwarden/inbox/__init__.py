@@ -5,13 +5,15 @@ database and no network, so each rule can be read and tested on its own; the tab
 the API that call them come later. Modules:
 
 * :mod:`.noise`     — person, auto-reply, bounce, read receipt, mailing list or bulk? With the evidence.
-* :mod:`.bounces`   — what a bounce says: the original's Message-ID, failed recipients, status codes
+* :mod:`.bounces`   — what a bounce says: the original's Message-ID, failed recipients, status codes;
+  which message a read receipt reports on
 * :mod:`.threading` — which conversation a message belongs to; the headers of our replies
 * :mod:`.tokens`    — the conversation token in our replies, signed so nobody can forge one
 * :mod:`.subjects`  — subject normalisation for the same-contact suggestion (never an automatic merge)
 * :mod:`.parties`   — contacts and companies from the address headers; merge candidates
-* :mod:`.domains`   — registrable domains (Public Suffix List), free-mail providers
-* :mod:`.country`   — a company's country from its ccTLD or the sender's signature
+* :mod:`.domains`   — registrable domains (Public Suffix List), free-mail providers (``data/freemail.txt``)
+* :mod:`.country`   — a company's country from its ccTLD or the sender's signature (tables in
+  :mod:`.country_data`)
 * :mod:`.quoting`   — the text the customer wrote, without the quoted history
 * :mod:`.language`  — the language of that text
 

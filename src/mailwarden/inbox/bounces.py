@@ -259,8 +259,10 @@ def _tokens(original: ParsedMessage) -> list[str]:
 
 
 def read_bounce(parsed: ParsedMessage, raw: bytes | Path) -> BounceReport | None:
-    """What the bounce ``parsed`` (parsed from ``raw``) reports, or None when it is not a bounce.
+    """What the bounce ``parsed`` (parsed from ``raw``, with its text) reports, or None if it is none.
 
+    A Message-ID found here is only a claim: bounces of spam that forged our address ("backscatter") name
+    messages we never sent. Link a bounce only to a message we did send, or by a token that verifies.
     Raises what ``extract_part`` raises when ``raw`` is not the message ``parsed`` was made from.
     """
     dsn_parts = [a for a in parsed.attachments if a.content_type in _DSN_TYPES]
@@ -283,9 +285,11 @@ def read_bounce(parsed: ParsedMessage, raw: bytes | Path) -> BounceReport | None
         data = extract_part(raw, attachment.part_path)
         # US-ASCII by RFC 3464, UTF-8 in message/global-delivery-status (RFC 6533): one decoding reads both
         groups = _dsn_fields(data.decode("utf-8", errors="replace"))
-        if groups:
-            reporting_mta = reporting_mta or _typed_value(groups[0].get("reporting-mta"))
-        recipients += [r for r in map(_recipient_from_fields, groups[1:] or groups) if r is not None]
+        for fields in groups:  # the per-message group names the MTA; each per-recipient group a recipient
+            reporting_mta = reporting_mta or _typed_value(fields.get("reporting-mta"))
+            recipient = _recipient_from_fields(fields)
+            if recipient is not None:
+                recipients.append(recipient)
     kind: Format = "rfc3464" if dsn_parts else (wording[1] if wording else "text")
     text = parsed.text
     copy = _COPY_MARKERS.search(text)

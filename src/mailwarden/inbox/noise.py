@@ -38,10 +38,11 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from mailwarden.inbox.bounces import text_bounce_evidence
+# bounced_message_ids is re-exported: which message a bounce returns is the next question after classify
+from mailwarden.inbox.bounces import bounced_message_ids, text_bounce_evidence
 from mailwarden.mime import ParsedMessage
 
-__all__ = ["KINDS", "Evidence", "Kind", "NoiseVerdict", "classify"]
+__all__ = ["KINDS", "Evidence", "Kind", "NoiseVerdict", "bounced_message_ids", "classify"]
 
 Kind = Literal["person", "read_receipt", "bounce", "auto_reply", "notification", "mailing_list", "bulk"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
@@ -165,8 +166,8 @@ def classify(parsed: ParsedMessage, *, own_list_ids: Collection[str] = ()) -> No
 
     ``own_list_ids`` are the ``List-Id`` values of lists the team's own mail arrives through (see above).
     """
-    header_signal: list[Evidence] = []
-    if parsed.auto_reply.null_return_path:
+    header_signal: list[Evidence] = []  # facts that confirm others but decide nothing alone
+    if parsed.auto_reply.null_return_path:  # first: the notification rule below relies on it
         header_signal.append(Evidence("Return-Path", "<>", "null-sender"))
     suppress = parsed.auto_reply.x_auto_response_suppress
     if suppress:
@@ -185,10 +186,8 @@ def classify(parsed: ParsedMessage, *, own_list_ids: Collection[str] = ()) -> No
         found.setdefault(kind, []).extend(evidence)
     if not any(found.values()) and parsed.auto_reply.null_return_path:
         # RFC 5321 section 4.5.5: a null reverse-path is for notifications; a person's mail never has one
-        found["notification"] = []
-    verdict: Kind = next(
-        (kind for kind in KINDS[1:] if kind in found and (found[kind] or kind == "notification")), "person"
-    )
+        found["notification"] = [header_signal[0]]
+    verdict: Kind = next((kind for kind in KINDS[1:] if found.get(kind)), "person")
     evidence = [item for kind in KINDS[1:] for item in found.get(kind, [])]
     evidence += [item for item in header_signal if item not in evidence]
     return NoiseVerdict(verdict, tuple(evidence))

@@ -163,3 +163,29 @@ def test_a_sendmail_text_bounce_names_its_recipient_and_our_message() -> None:
     (recipient,) = report.recipients
     assert recipient.address == "compras@example.com.br"
     assert recipient.status == "5.1.1"
+
+
+def test_every_recipient_group_counts_even_without_a_per_message_group() -> None:
+    """Some MTAs leave out the per-message fields; the first recipient must not be taken for them."""
+    raw = samples.RFC3464_BOUNCE.replace(
+        b"Reporting-MTA: dns; mx.example-exporter.cn\r\nX-Postfix-Queue-ID: AB12C3\r\n"
+        b"Arrival-Date: Thu, 26 Nov 2026 09:12:01 +0800\r\n\r\n",
+        b"",
+    )
+    assert b"Reporting-MTA" not in raw
+    report = _read(raw)
+    assert [recipient.address for recipient in report.recipients] == ["buyer@example.de"]
+    assert report.reporting_mta is None
+
+
+def test_two_recipients_give_two_entries() -> None:
+    second = (
+        b"Final-Recipient: rfc822; second@example.de\r\nAction: failed\r\nStatus: 5.2.2\r\n"
+        b"Diagnostic-Code: smtp; 552 5.2.2 mailbox full\r\n\r\n--B1\r\nContent-Description: Undelivered"
+    )
+    raw = samples.RFC3464_BOUNCE.replace(b"--B1\r\nContent-Description: Undelivered", second)
+    report = _read(raw)
+    assert [(r.address, r.status) for r in report.recipients] == [
+        ("buyer@example.de", "5.1.1"),
+        ("second@example.de", "5.2.2"),
+    ]
