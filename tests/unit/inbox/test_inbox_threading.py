@@ -228,7 +228,11 @@ def _rendered_length(ids: list[str]) -> int:
     return len(" ".join(f"<{each}>" for each in ids))
 
 
-_ID = st.from_regex(r"[a-z0-9.$]{1,60}@[a-z0-9.-]{1,40}", fullmatch=True)
+_ID = st.builds(
+    "{}@{}".format,
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789.$", min_size=1, max_size=60),
+    st.sampled_from(["mail.gmail.com", "example.de", "AM0PR01MB1234.eurprd01.prod.outlook.com", "qq.com"]),
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -257,3 +261,13 @@ def test_short_references_are_kept_whole() -> None:
 
 def test_a_repeated_id_keeps_its_last_place() -> None:
     assert trim_references(["a@x", "b@x", "a@x"]) == ["b@x", "a@x"]
+
+
+def test_a_long_thread_keeps_its_root_and_newest_references() -> None:
+    ids = [f"message-{number:04d}@mail.example.de" for number in range(100)]  # 28 characters, 30 with <>
+    trimmed = trim_references(ids)
+    assert trimmed[0] == ids[0] and trimmed[-1] == ids[-1]
+    assert trimmed[1:] == ids[-(len(trimmed) - 1) :]
+    # the root takes 30 characters, every further id a space and 30: as many as fit, and no more
+    assert len(trimmed) == 1 + (REFERENCES_LIMIT - 30) // 31
+    assert _rendered_length(trimmed) <= REFERENCES_LIMIT
