@@ -250,3 +250,29 @@ def test_duplicate_contacts_are_proposed_for_merging() -> None:
         (("7", "8"), "same_address"),
         (("1", "3"), "same_name_same_company"),
     }
+
+
+GMAIL_HTML_REPLY = samples.eml(
+    """\
+    From: Hans Weber <h.weber@example.com>
+    To: sales@example-exporter.cn
+    Subject: Re: LED panel quotation
+    Content-Type: text/html; charset=utf-8
+
+    <div dir="ltr">Bitte senden Sie das Angebot bis Freitag.<br><br>Hans Weber<br>
+    Tel. +49 30 1234567</div><br>
+    <div class="gmail_quote"><div dir="ltr" class="gmail_attr">On Thu, Nov 26, 2026 at 9:12 AM Sales &lt;<a
+    href="mailto:sales@example-exporter.cn">sales@example-exporter.cn</a>&gt; wrote:<br></div>
+    <blockquote class="gmail_quote">Dear buyer, our price is USD 5 per piece, valid for thirty days.
+    Shenzhen, China. Tel +86 755 12345678</blockquote></div>
+    """
+)
+
+
+def test_an_html_only_reply_is_read_without_its_quote() -> None:
+    """GIVEN a Gmail HTML reply (no text part) from a .com company quoting our Chinese signature
+    THEN the language is the customer's and the country comes from the customer's own phone number."""
+    parties = message_parties(parse_message(GMAIL_HTML_REPLY))
+    assert parties.language is not None and parties.language.code == "de"
+    assert parties.sender_country is not None
+    assert (parties.sender_country.code, parties.sender_country.evidence) == ("DE", "+49 30 1234567")
