@@ -15,8 +15,14 @@ and tries, in this order, stopping at the first that answers:
 5. ``new`` — a new conversation. Subjects never decide: a *suggestion* may come with it — a recent
    conversation of the **same contact** (``contact_key``) within ``suggest_within`` whose normalised
    subject is the same and not generic. It is returned for an agent to accept, never merged
-   automatically: FreeScout #4958 shows what subject threading does across customers ("Inquiry" from
-   two buyers in one thread, each seeing the other's quotation).
+   automatically. FreeScout threads by markers it writes into mail bodies (its #2120), and its users
+   report unrelated mail attached to old or wrong conversations (#4958, #3231, #2375): a guess that
+   attaches a stranger's mail is worse than a new conversation an agent merges with one click.
+
+``subject_key`` (the normalised subject) comes with every decision: people reuse an old mail to write about
+something new ("recycled" replies, FreeScout #2120), so a header match whose subject differs from a long
+closed conversation's may deserve a new conversation linked to the old one. That needs the conversation's
+state, which the caller has.
 
 :func:`reply_headers` makes the headers of a reply: a new Message-ID carrying the token, ``In-Reply-To``
 the parent's Message-ID, ``References`` the parent's References (or, lacking them, its In-Reply-To) plus
@@ -77,6 +83,7 @@ class ThreadDecision:
     how: How
     via: str | None = None  # the Message-ID or token that decided
     suggestions: tuple[Suggestion, ...] = ()
+    subject_key: str = ""  # the message's normalised subject (see the module docstring)
 
 
 class ConversationLookup(Protocol):
@@ -109,27 +116,27 @@ async def decide_thread(
     suggest_within: timedelta = timedelta(days=14),
 ) -> ThreadDecision:
     """Where ``parsed`` belongs (see the module docstring for the order and why)."""
+    subject = normalise_subject(parsed.subject)
     if parsed.message_id and (found := await lookup.conversation_of_message(parsed.message_id)):
-        return ThreadDecision(found, "known_message", parsed.message_id)
+        return ThreadDecision(found, "known_message", parsed.message_id, subject_key=subject)
     if parsed.in_reply_to and (found := await lookup.conversation_of_message(parsed.in_reply_to)):
-        return ThreadDecision(found, "in_reply_to", parsed.in_reply_to)
+        return ThreadDecision(found, "in_reply_to", parsed.in_reply_to, subject_key=subject)
     for reference in reversed(parsed.references):
         if reference != parsed.in_reply_to and (found := await lookup.conversation_of_message(reference)):
-            return ThreadDecision(found, "references", reference)
+            return ThreadDecision(found, "references", reference, subject_key=subject)
     for token in _tokens(parsed):
         conversation_id = verify_token(token, token_keys)
         if conversation_id and (found := await lookup.conversation_of_token(conversation_id)):
-            return ThreadDecision(found, "token", token)
+            return ThreadDecision(found, "token", token, subject_key=subject)
     suggestions: tuple[Suggestion, ...] = ()
     if contact_key:
-        suggestions = await _suggest(parsed, lookup, contact_key, now - suggest_within)
-    return ThreadDecision(None, "new", suggestions=suggestions)
+        suggestions = await _suggest(subject, lookup, contact_key, now - suggest_within)
+    return ThreadDecision(None, "new", suggestions=suggestions, subject_key=subject)
 
 
 async def _suggest(
-    parsed: ParsedMessage, lookup: ConversationLookup, contact_key: str, since: datetime
+    subject: str, lookup: ConversationLookup, contact_key: str, since: datetime
 ) -> tuple[Suggestion, ...]:
-    subject = normalise_subject(parsed.subject)
     if is_generic(subject):
         return ()
     recent = await lookup.recent_conversations(contact_key, since)

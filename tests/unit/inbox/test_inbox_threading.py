@@ -78,6 +78,7 @@ async def test_in_reply_to_wins_over_references() -> None:
         "in_reply_to",
         "parent@x",
     )
+    assert decision.subject_key == "led panel quotation"
 
 
 async def test_references_are_tried_newest_first() -> None:
