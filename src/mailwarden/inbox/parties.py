@@ -9,7 +9,7 @@ signature (:mod:`.country`). Our outgoing mail gets no language or signature cou
 
 Addresses: the domain is compared in lower-case ASCII (IDNA), the local part case-insensitively. RFC 5321
 lets a server treat ``Hans.Weber`` and ``hans.weber`` as different mailboxes, but no server customers use
-does, and two contacts for one person is the failure users report (FreeScout #5638, Frappe Helpdesk #2310).
+does, and two contacts for one person split their history, their owner and their SLA in two.
 The display form keeps the local part as written and the domain in Unicode.
 
 :func:`merge_candidates` proposes duplicates among known contacts: the same key (rows stored before
