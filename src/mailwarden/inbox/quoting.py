@@ -9,7 +9,8 @@ anywhere (interleaved answers keep the customer's lines between them). History s
 * an attribution line — "On Tue, 3 Mar 2026, Ann <a@b> wrote:" (Gmail, Apple Mail, Thunderbird; German
   "Am ... schrieb", French "Le ... a écrit", Spanish "El ... escribió", Italian "Il ... ha scritto",
   Portuguese "Em ... escreveu", Dutch "Op ... schreef", Russian "... написал(а)", Gmail's Chinese
-  "... 写道：", Japanese "...のメッセージ:"), also when the client wrapped it over two lines;
+  "... 写道：", Japanese "...のメッセージ:", Korean "...님이 작성:", and any line with a date and an
+  ``<address>`` ending in a colon, as Gmail writes it in other languages), also when wrapped over two lines;
 * a separator — "-----Original Message-----" (Outlook), "-----原始邮件-----" and QQ Mail's
   "------------------ 原始邮件 ------------------", "-------- Forwarded message --------";
 * an Outlook header block — a line "From:" / "发件人:" / "Von:" / "De :" / "差出人:" followed within
@@ -28,7 +29,9 @@ __all__ = ["customer_text"]
 _ATTRIBUTION = re.compile(
     r"^(?:On\s.{4,200}\swrote|Am\s.{4,200}\sschrieb.{0,100}|Le\s.{4,200}\sa\sécrit|El\s.{4,200}\sescribió"
     r"|Il\s.{4,200}\sha\sscritto|Em\s.{4,200}\sescreveu|Op\s.{4,200}\sschreef.{0,100}|.{4,200}\sнаписал[аи]?"
-    r"|.{2,200}写道|.{2,200}寫道|.{2,200}のメッセージ)\s*[:：]\s*$",
+    r"|.{2,200}写道|.{2,200}寫道|.{2,200}のメッセージ|.{2,200}님이 작성"
+    # Gmail in other languages: "2026年11月26日(木) 9:12 Sales <sales@example.com>:" — a date and an address
+    r"|.{0,200}\d.{0,200}<[^<>@\s]+@[^<>\s]+>)\s*[:：]\s*$",
     re.IGNORECASE,
 )
 _SEPARATOR = re.compile(

@@ -70,7 +70,10 @@ def make_token(conversation_id: str, key: bytes) -> str:
 
 def verify_token(token: str, keys: Sequence[bytes]) -> str | None:
     """The conversation id ``token`` names if one of ``keys`` signed it, else None (never raises on
-    ``token``, which comes from mail anyone can write)."""
+    ``token``, which comes from mail anyone can write). No keys, or a short one, is a configuration
+    error (``InputError``): without it every token would silently fail."""
+    if not keys:
+        raise InputError("inbox.token_keys_missing")
     for key in keys:
         _check_key(key)
     # lower case: some gateways lower-case Message-IDs, and ids and MACs are lower case by construction

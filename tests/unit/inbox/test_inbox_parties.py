@@ -74,8 +74,13 @@ def _text(text: str) -> str:
         ("OK\n\n-----Original Message-----\nFrom: x", "OK"),
         # interleaved answers keep the customer's lines
         ("> Price?\nUSD 5\n> MOQ?\n500 pcs", "USD 5\n500 pcs"),
-        # Gmail in Chinese
+        # Gmail in Chinese, Japanese, Korean
         ("可以\n\nSales <sales@example-exporter.cn> 于2026年11月26日周四 09:12写道：\n> 报价", "可以"),
+        (
+            "了解です。\n\n2026年11月26日(木) 9:12 Sales <sales@example-exporter.cn>:\n\n見積もり",
+            "了解です。",
+        ),
+        ("네\n\n2026년 11월 26일 (목) 오전 9:12, Sales <sales@example-exporter.cn>님이 작성:\n견적", "네"),
     ],
 )
 def test_customer_text_drops_the_quoted_history(reply: str, own: str) -> None:

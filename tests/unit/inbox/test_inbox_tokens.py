@@ -68,6 +68,12 @@ def test_a_short_key_is_refused() -> None:
         verify_token("c42-" + "a" * 20, [b"short"])
 
 
+def test_verifying_without_keys_is_a_configuration_error() -> None:
+    with pytest.raises(InputError) as caught:
+        verify_token(make_token("c42", KEY), [])
+    assert caught.value.key == "inbox.token_keys_missing"
+
+
 @pytest.mark.parametrize("bad", ["C42", "c-42", "", "c" * 65, "c 42", "中"])
 def test_conversation_ids_outside_the_alphabet_are_refused(bad: str) -> None:
     with pytest.raises(InputError):
