@@ -120,9 +120,13 @@ def message_parties(
     """The contacts, companies, language and sender country of ``parsed`` (see the module docstring).
 
     ``own_addresses`` and ``own_domains`` are the team's: its mailboxes and colleagues are never contacts.
+    A free-mail domain in ``own_domains`` is ignored — many small exporters sell from 163.com or qq.com
+    addresses, and their customers there are still customers; list such addresses in ``own_addresses``.
     """
     own_keys = {found.key for found in map(normalise_address, own_addresses) if found}
-    own_registrable = {registrable_domain(domain) or domain.lower() for domain in own_domains}
+    own_registrable = {
+        registrable_domain(domain) or domain.lower() for domain in own_domains if not is_free_mail(domain)
+    }
     fields: list[tuple[Role, list[Address]]] = (
         [("to", parsed.to), ("cc", parsed.cc)]
         if outgoing

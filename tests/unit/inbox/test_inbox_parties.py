@@ -281,3 +281,21 @@ def test_an_html_only_reply_is_read_without_its_quote() -> None:
     assert parties.language is not None and parties.language.code == "de"
     assert parties.sender_country is not None
     assert (parties.sender_country.code, parties.sender_country.evidence) == ("DE", "+49 30 1234567")
+
+
+def test_a_team_selling_from_free_mail_keeps_its_customers_there() -> None:
+    raw = samples.eml(
+        """\
+        From: Li Wei <liwei2026@163.com>
+        To: trader@163.com
+        Cc: colleague@163.com
+        Subject: 询价
+        Content-Type: text/plain; charset=utf-8
+
+        请报价
+        """
+    )
+    parties = message_parties(
+        parse_message(raw), own_addresses=["trader@163.com", "colleague@163.com"], own_domains=["163.com"]
+    )
+    assert [contact.address.key for contact in parties.contacts] == ["liwei2026@163.com"]
