@@ -18,6 +18,8 @@ filed under the first:
 ``mailing_list``  ``List-Id`` (RFC 2919) other than the caller's own lists, or ``Precedence: list``.
 ``bulk``          ``Precedence: bulk`` / ``junk``, ``List-Unsubscribe`` (RFC 2369) and its one-click
                   ``List-Unsubscribe-Post`` (RFC 8058), Gmail's ``Feedback-ID``: newsletters and campaigns.
+                  ``List-Unsubscribe`` alone on a *reply* does not count: newsletters answer nothing, and
+                  CRM and sales tools may add the header to a person's mail.
 ``person``        none of these.
 
 Why a subject alone never makes an auto-reply: people write "Automatic reply: order 4711" when they answer
@@ -183,6 +185,11 @@ def classify(parsed: ParsedMessage, *, own_list_ids: Collection[str] = ()) -> No
     for kind, evidence in _auto_evidence(parsed, header_signal).items():
         found.setdefault(kind, []).extend(evidence)
     for kind, evidence in _list_evidence(parsed, own_list_ids).items():
+        if kind == "bulk" and parsed.in_reply_to and all(e.means == "rfc2369-unsubscribe" for e in evidence):
+            # newsletters answer nothing; a reply with List-Unsubscribe alone is more likely a person
+            # writing from a CRM or sales tool that adds the header to all its mail: noted, not decisive
+            header_signal.extend(evidence)
+            continue
         found.setdefault(kind, []).extend(evidence)
     if not any(found.values()) and parsed.auto_reply.null_return_path:
         # RFC 5321 section 4.5.5: a null reverse-path is for notifications; a person's mail never has one

@@ -144,3 +144,22 @@ def test_the_same_subject_with_a_header_signal_is_an_auto_reply() -> None:
     verdict = classify(parse_message(raw))
     assert verdict.kind == "auto_reply"
     assert [item.means for item in verdict.evidence] == ["oof-subject", "exchange-suppress"]
+
+
+def test_a_reply_from_a_crm_with_list_unsubscribe_alone_is_a_person() -> None:
+    raw = samples.PERSON.replace(
+        b"Subject:",
+        b"In-Reply-To: <q1@example-exporter.cn>\r\nList-Unsubscribe: <https://crm.example/u/1>\r\nSubject:",
+    )
+    verdict = classify(parse_message(raw))
+    assert verdict.kind == "person"
+    assert [item.means for item in verdict.evidence] == ["rfc2369-unsubscribe"]
+    # without In-Reply-To the same header makes it bulk
+    assert (
+        classify(parse_message(raw.replace(b"In-Reply-To: <q1@example-exporter.cn>\r\n", b""))).kind == "bulk"
+    )
+
+
+def test_a_reply_with_one_click_unsubscribe_is_still_bulk() -> None:
+    raw = samples.NEWSLETTER.replace(b"Subject:", b"In-Reply-To: <q1@example-exporter.cn>\r\nSubject:")
+    assert classify(parse_message(raw)).kind == "bulk"
