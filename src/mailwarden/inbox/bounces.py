@@ -33,7 +33,7 @@ from mailwarden.mime.addresses import message_id
 
 __all__ = [
     "BounceReport",
-    "FailedRecipient",
+    "ReportedRecipient",
     "bounced_message_ids",
     "read_bounce",
     "receipt_message_id",
@@ -95,8 +95,11 @@ _RECIPIENT_PATTERNS: dict[str, re.Pattern[str]] = {
 
 
 @dataclass(frozen=True, slots=True)
-class FailedRecipient:
-    """One recipient of the original: RFC 3464 section 2.3's fields, or what a text bounce says of it."""
+class ReportedRecipient:
+    """One recipient of the original: RFC 3464 section 2.3's fields, or what a text bounce says of it.
+
+    Usually a failure; a delay notice reports ``delayed``, and a notice asked for with RFC 3461
+    ``NOTIFY=SUCCESS`` reports ``delivered`` or ``relayed`` — noise all the same, but no failure."""
 
     address: str
     action: str | None = None  # failed, delayed, delivered, relayed, expanded (lower case)
@@ -118,7 +121,7 @@ class BounceReport:
     format: Format
     message_ids: tuple[str, ...] = ()  # of the returned original, without angle brackets
     conversation_tokens: tuple[str, ...] = ()  # X-Mailwarden-Conversation of the original
-    recipients: tuple[FailedRecipient, ...] = ()
+    recipients: tuple[ReportedRecipient, ...] = ()
     original_subject: str | None = None
     original_date: str | None = None  # as the bounce words it ("2013-04-11 14:29:05"), not parsed
     reporting_mta: str | None = None
@@ -199,12 +202,12 @@ def _status(value: str | None, diagnostic: str | None) -> str | None:
     return None
 
 
-def _recipient_from_fields(fields: dict[str, str]) -> FailedRecipient | None:
+def _recipient_from_fields(fields: dict[str, str]) -> ReportedRecipient | None:
     address = _typed_value(fields.get("final-recipient")) or _typed_value(fields.get("original-recipient"))
     if not address:
         return None
     diagnostic = fields.get("diagnostic-code")
-    return FailedRecipient(
+    return ReportedRecipient(
         address=address,
         action=(fields.get("action") or "").strip().lower() or None,
         status=_status(fields.get("status"), diagnostic),
@@ -221,18 +224,20 @@ def _after(text: str, start: int) -> str:
     return paragraph[:_DIAGNOSTIC_LIMIT]
 
 
-def _text_recipients(parsed: ParsedMessage, kind: Format, failed_header: str | None) -> list[FailedRecipient]:
+def _text_recipients(
+    parsed: ParsedMessage, kind: Format, failed_header: str | None
+) -> list[ReportedRecipient]:
     text = parsed.text
     copy = _COPY_MARKERS.search(text)
     explained = text[: copy.start()] if copy else text  # never read the quoted original's To: as failed
     reason = _REASON.search(explained)
-    found: list[FailedRecipient] = []
+    found: list[ReportedRecipient] = []
     pattern = _RECIPIENT_PATTERNS.get(kind)
     for match in pattern.finditer(explained) if pattern else ():
         diagnostic = _after(explained, match.end()) or None
         if kind in {"qq", "netease"} and reason:
             diagnostic = " ".join(reason[1].split())[:_DIAGNOSTIC_LIMIT]
-        found.append(FailedRecipient(match[1], "failed", _status(None, diagnostic), diagnostic))
+        found.append(ReportedRecipient(match[1], "failed", _status(None, diagnostic), diagnostic))
     known = {recipient.address.lower() for recipient in found}
     if pattern is None and not failed_header:
         # the bounce's own From and To (we are its To) are not the failed recipients
@@ -241,11 +246,11 @@ def _text_recipients(parsed: ParsedMessage, kind: Format, failed_header: str | N
             address = match[1] or match[2]
             if address.lower() not in known:
                 diagnostic = _after(explained, match.end()) or None
-                found.append(FailedRecipient(address, "failed", _status(None, diagnostic), diagnostic))
+                found.append(ReportedRecipient(address, "failed", _status(None, diagnostic), diagnostic))
                 known.add(address.lower())
     for address in re.split(r"[,\s]+", failed_header or ""):
         if "@" in address and address.lower() not in known:
-            found.append(FailedRecipient(address, "failed"))
+            found.append(ReportedRecipient(address, "failed"))
             known.add(address.lower())
     return found
 
@@ -279,7 +284,7 @@ def read_bounce(parsed: ParsedMessage, raw: bytes | Path) -> BounceReport | None
             ids += [original.message_id] if original.message_id else []
             tokens += _tokens(original)
             subject = subject or original.subject or None
-    recipients: list[FailedRecipient] = []
+    recipients: list[ReportedRecipient] = []
     reporting_mta: str | None = None
     for attachment in dsn_parts:
         data = extract_part(raw, attachment.part_path)
