@@ -3,9 +3,11 @@
 * **ccTLD** — ``example.de`` is DE, ``example.co.uk`` GB (ISO 3166 says GB, the TLD says uk), ``例子.中国``
   CN. Never for a free-mail domain (``yahoo.co.jp`` says where Yahoo is, not the customer), and never for
   the ccTLDs sold worldwide as generic names (.io, .co, .ai, .me, .tv, ...) nor for .eu.
-* **signature** — the last lines the customer wrote (quotes removed, see :mod:`.quoting`): a country name
-  in English, its own language or Chinese ("Germany", "Deutschland", "德国"), else an international phone
-  number's calling code (+49, 0049). +1 is left alone: it is shared by the US, Canada and the Caribbean.
+* **signature** — what follows the customer's closing ("Best regards", "此致") in the last lines they
+  wrote (quotes removed, see :mod:`.quoting`); without a closing, only address and phone lines (see
+  :func:`country_from_signature`): a country name in English, its own language or Chinese ("Germany",
+  "Deutschland", "德国"), else an international phone number's calling code (+49, 0049). +1 is left
+  alone: it is shared by the US, Canada and the Caribbean.
 
 :func:`guess_country` returns the first that answers, as a :class:`CountryGuess` saying which and why.
 """
@@ -22,6 +24,24 @@ from mailwarden.inbox.domains import ascii_domain, is_free_mail
 __all__ = ["CountryGuess", "country_from_domain", "country_from_signature", "guess_country"]
 
 _SIGNATURE_LINES = 15
+#: closings that start a signature, in the languages of our markets; "-- " is the Usenet/RFC 3676 one
+_CLOSING = re.compile(
+    r"(?:--|best regards|kind regards|warm regards|regards|best|best wishes|thanks(?: and regards)?|thank you"
+    r"|cheers|sincerely|yours sincerely|yours faithfully|br|mit freundlichen grüßen|mfg|viele grüße"
+    r"|beste grüße|freundliche grüße|gruß|grüße|cordialement|bien à vous|salutations|saludos|un saludo"
+    r"|atentamente|cordiali saluti|distinti saluti|saluti|atenciosamente|abraços|met vriendelijke groet"
+    r"|groeten|pozdrawiam|z poważaniem|с уважением|saygılarımla|此致|敬礼|祝好|谢谢|順祝商祺|顺祝商祺"
+    r"|よろしくお願いします|よろしくお願いいたします|감사합니다)[\s,.!:;。，！、]*"
+    r"(?:[,，]?\s*[^\s,.!?]+(?:\s+[^\s,.!?]+){0,2})?",  # "Regards, Ana Lima" on one line
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"[.!?。！？]\s*$")
+_PHONE_LABEL = re.compile(
+    r"\W*(?:tel|phone|mob|mobile|cell|fax|whats ?app|wechat|skype|t|m|p|f|тел)\b"
+    r"|\W*(?:电话|電話|手机|手機|座机|微信)",  # CJK labels are followed by digits directly: no \b
+    re.IGNORECASE,
+)
+_PHONE_ALONE = re.compile(r"[\s+()\d./-]{8,30}")
 _PHONE = re.compile(r"(?<![\w+])(?:\+|00)\s?(\d(?:[\s\-./()]*\d){7,15})")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 #: (case-folded name, code), longest first so "South Africa" wins over "Africa"-like shorter names
@@ -69,14 +89,47 @@ def _phone_country(digits: str) -> str | None:
     return None
 
 
-def country_from_signature(text: str) -> CountryGuess | None:
-    """A country named, or dialled, in the last lines of ``text`` (the customer's own words), bottom up."""
+def _signature(text: str) -> tuple[list[str], bool]:
+    """The signature's lines, and whether a closing ("Best regards", "此致", "-- ") marked where it starts.
+
+    Without a closing, the last lines of a short mail are its message ("Please quote CIF Hamburg,
+    Germany."), so only lines that look like an address or a phone line are read (see below).
+    """
     lines = [line.strip() for line in text.splitlines() if line.strip()][-_SIGNATURE_LINES:]
-    for line in reversed(lines):
+    for index in range(len(lines) - 1, -1, -1):
+        if _CLOSING.fullmatch(lines[index]):
+            return lines[index + 1 :], True
+    return lines, False
+
+
+def _address_like(line: str, name: re.Match[str]) -> bool:
+    """ "Germany", "10115 Berlin, Germany", "德国柏林": the name ends a short line of at most four words
+    (or of CJK text), which does not end a sentence. Not the first line: that is the message."""
+    if _SENTENCE_END.search(line):
+        return False
+    if _CJK.search(name[0]):
+        return len(line) <= 20
+    before = line[: name.start()].rstrip()
+    alone_or_after_comma = not before or before.endswith((",", "，"))
+    return alone_or_after_comma and line[name.end() :].strip(" ,") == "" and len(line.split()) <= 5
+
+
+def country_from_signature(text: str) -> CountryGuess | None:
+    """A country named, or dialled, in the signature of ``text`` (the customer's own words), bottom up.
+
+    After a closing line every line counts. Without one, a country name counts only where it ends a short
+    line that is not a sentence and not the first line ("Berlin, Germany", "德国柏林"), and a phone number
+    only on a labelled line ("Tel:", "Mob.", "WhatsApp", "电话") or a line that is the number alone.
+    """
+    lines, closed = _signature(text)
+    for index in range(len(lines) - 1, -1, -1):
+        line = lines[index]
         name = _NAME_PATTERN.search(line)
-        if name:
+        if name and (closed or (index > 0 and _address_like(line, name))):
             return CountryGuess(_CODE_OF_NAME[name[0].casefold()], "signature_name", name[0])
     for line in reversed(lines):
+        if not closed and not (_PHONE_LABEL.match(line) or _PHONE_ALONE.fullmatch(line)):
+            continue
         for phone in _PHONE.finditer(line):
             digits = re.sub(r"\D", "", phone[1])
             code = _phone_country(digits)

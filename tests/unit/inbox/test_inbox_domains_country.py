@@ -133,6 +133,37 @@ def test_the_cctld_comes_before_the_signature() -> None:
     assert found is not None and (found.code, found.source) == ("DE", "signature_name")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please quote CIF Hamburg, Germany",
+        "Please quote CIF Hamburg, Germany.\nWe need it by Friday.",
+        "Hello,\nwe ship to Germany and Poland every month, please quote.",
+        "Our agent in Hong Kong will pay.\nCall +852 2345 6789 if you need anything.",
+        # "Best of luck" is no closing: the sentence after it is still the message
+        "Best of luck with the fair!\nWe ship to Germany",
+    ],
+)
+def test_without_a_closing_a_sentence_names_no_country(text: str) -> None:
+    """The last lines of a short mail are its message: "ship to Germany" says where the goods go."""
+    assert country_from_signature(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Please quote 500 pcs.\nHans Weber\n10115 Berlin, Germany", "DE"),
+        ("请报价\n王经理\n德国柏林", "DE"),
+        ("Please quote.\nTel: +33 1 23 45 67 89", "FR"),
+        ("Please quote.\n+48 22 123 45 67", "PL"),
+        ("Please quote.\nRegards, Ana Lima\nLisboa, Portugal", "PT"),
+    ],
+)
+def test_without_a_closing_address_and_phone_lines_still_count(text: str, code: str) -> None:
+    found = country_from_signature(text)
+    assert found is not None and found.code == code
+
+
 def test_only_the_last_lines_are_a_signature() -> None:
     text = "We visited Germany last year.\n" + "\n".join(f"line {n}" for n in range(20)) + "\nRegards, Ana"
     assert country_from_signature(text) is None
