@@ -42,7 +42,7 @@ _PHONE_LABEL = re.compile(
     re.IGNORECASE,
 )
 _PHONE_ALONE = re.compile(r"[\s+()\d./-]{8,30}")
-_PHONE = re.compile(r"(?<![\w+])(?:\+|00)\s?(\d(?:[\s\-./()]*\d){7,15})")
+_PHONE = re.compile(r"(?<![0-9A-Za-z+])(?:\+|00)\s?(\d(?:[\s\-./()]*\d){7,15})")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 #: (case-folded name, code), longest first so "South Africa" wins over "Africa"-like shorter names
 _NAMES = sorted(

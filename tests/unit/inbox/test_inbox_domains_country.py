@@ -157,6 +157,7 @@ def test_without_a_closing_a_sentence_names_no_country(text: str) -> None:
         ("Please quote.\nTel: +33 1 23 45 67 89", "FR"),
         ("Please quote.\n+48 22 123 45 67", "PL"),
         ("Please quote.\nRegards, Ana Lima\nLisboa, Portugal", "PT"),
+        ("请报价\n手机+49 151 2345 6789", "DE"),
     ],
 )
 def test_without_a_closing_address_and_phone_lines_still_count(text: str, code: str) -> None:
