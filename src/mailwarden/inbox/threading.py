@@ -87,7 +87,11 @@ class ThreadDecision:
 
 
 class ConversationLookup(Protocol):
-    """What threading needs to know from storage. Implementations only read."""
+    """What threading needs to know from storage. Implementations only read.
+
+    Asynchronous because the storage is (SQLAlchemy's async sessions): the ingest passes an object over
+    its session, the tests one over dicts.
+    """
 
     async def conversation_of_message(self, message_id: str) -> str | None:
         """The conversation holding the message with this Message-ID (without angle brackets)."""
