@@ -11,8 +11,9 @@ filed under the first:
                   part; Exim's ``X-Failed-Recipients``; the plain-text bounces of qmail, Exim, QQ Mail and
                   NetEase (see :mod:`.bounces`), recognised by their wording *and* a machine sender.
 ``auto_reply``    RFC 3834 ``Auto-Submitted: auto-replied``; ``X-Autoreply``; ``X-Autorespond``;
-                  ``Precedence: auto_reply``; an out-of-office subject ("Automatic reply:", "自动回复:")
-                  together with a header signal.
+                  ``Precedence: auto_reply``; Exchange's ``X-MS-Exchange-Inbox-Rules-Loop`` with
+                  ``X-Auto-Response-Suppress: All``; an out-of-office subject ("Automatic reply:",
+                  "自动回复:") together with a header signal.
 ``notification``  RFC 3834 ``Auto-Submitted: auto-generated`` / ``auto-notified`` (a machine's message that
                   answers nothing), or a null envelope sender (``Return-Path: <>``) and nothing more.
 ``mailing_list``  ``List-Id`` (RFC 2919) other than the caller's own lists, or ``Precedence: list``.
@@ -127,6 +128,14 @@ def _auto_evidence(parsed: ParsedMessage, header_signal: list[Evidence]) -> dict
     precedence = (signals.precedence or "").lower()
     if precedence in {"auto_reply", "auto-reply"}:
         found.setdefault("auto_reply", []).append(Evidence("Precedence", precedence, "precedence-auto-reply"))
+    suppress = signals.x_auto_response_suppress or ""
+    rules_loop = _first(parsed, "x-ms-exchange-inbox-rules-loop")
+    if rules_loop and re.search(r"\ball\b", suppress, re.IGNORECASE):
+        # Exchange's out-of-office: sent by an Inbox rule, suppressing every auto-response to itself
+        # (the pair Zammad's out_of_office_check looks for); true in every language of the subject
+        found.setdefault("auto_reply", []).append(
+            Evidence("X-MS-Exchange-Inbox-Rules-Loop", rules_loop, "exchange-oof")
+        )
     if _OOF_SUBJECT.match(parsed.subject) and (header_signal or found):
         found.setdefault("auto_reply", []).append(Evidence("Subject", parsed.subject[:200], "oof-subject"))
     return found

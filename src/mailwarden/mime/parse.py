@@ -35,6 +35,7 @@ INTERESTING_HEADERS = (
     "x-autoreply",
     "x-autorespond",
     "x-auto-response-suppress",
+    "x-ms-exchange-inbox-rules-loop",
     "precedence",
     "list-id",
     "list-unsubscribe",

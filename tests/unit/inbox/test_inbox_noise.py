@@ -163,3 +163,12 @@ def test_a_reply_from_a_crm_with_list_unsubscribe_alone_is_a_person() -> None:
 def test_a_reply_with_one_click_unsubscribe_is_still_bulk() -> None:
     raw = samples.NEWSLETTER.replace(b"Subject:", b"In-Reply-To: <q1@example-exporter.cn>\r\nSubject:")
     assert classify(parse_message(raw)).kind == "bulk"
+
+
+def test_exchanges_out_of_office_is_known_by_its_headers_in_any_language() -> None:
+    """X-Auto-Response-Suppress: All with X-MS-Exchange-Inbox-Rules-Loop, whatever the subject says."""
+    raw = samples.EXCHANGE_OOF.replace(b"Subject: Automatic reply:", b"Subject: Fr\xc3\xa5nvarande:")
+    raw = raw.replace(b"Auto-Submitted: auto-generated\r\n", b"").replace(b"Return-Path: <>\r\n", b"")
+    verdict = classify(parse_message(raw))
+    assert verdict.kind == "auto_reply"
+    assert [item.means for item in verdict.evidence] == ["exchange-oof", "exchange-suppress"]
