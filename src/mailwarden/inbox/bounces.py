@@ -58,8 +58,10 @@ _WORDING: tuple[tuple[str, Format], ...] = (
     ("抱歉，您的邮件被退回来了", "netease"),
     ("This is the mail system at host", "text"),  # Postfix, when it is configured to send text only
     ("The following addresses had permanent fatal errors", "text"),  # sendmail
-    ("Delivery to the following recipient", "text"),  # Gmail, Exchange
-    ("退信原因", "text"),  # NetEase, Aliyun, Coremail and Tencent Exmail all head the reason so
+    ("Delivery to the following recipient", "text"),  # Gmail's older text notices
+    ("Delivery has failed to these recipients or groups", "text"),  # Exchange / Microsoft 365
+    # NetEase (Coremail) and QQ Mail head the reason so; other Chinese systems are expected to, unverified
+    ("退信原因", "text"),
 )
 _BOUNCE_SUBJECT = re.compile(
     r"failure notice|mail delivery failed|undeliver(?:ed|able)|returned mail|delivery status notification"
