@@ -4,7 +4,8 @@ Detector: ``py3langid`` (the maintained fork of langid.py: a naive Bayes model o
 about 85 µs a text). Measured on short inquiry texts in 17 languages (``bench/language_id.py``; the numbers
 are in docs/decisions/0012): py3langid 44/46 right over all its 140 languages and 46/46 restricted to the
 languages of ``LANGUAGES``; lingua 46/46 but 96 MB installed and over 1 GB of memory with all its models
-loaded; pycld2 42/46, abstaining on short Chinese; langdetect 43/46 and not deterministic without a seed.
+loaded; pycld2 42/46, abstaining on four short texts (one Chinese); langdetect 43/46, and not
+deterministic without a seed.
 So: py3langid, restricted to the languages our customers write (restricting removes confusions such as
 Portuguese taken for Galician), with its probability as the confidence.
 
