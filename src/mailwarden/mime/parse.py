@@ -28,16 +28,20 @@ from mailwarden.mime.tree import Tree, build_tree, find
 
 __all__ = ["INTERESTING_HEADERS", "extract_part", "extract_parts", "parse_message"]
 
-#: headers kept (decoded) in ``ParsedMessage.headers``: list and auto-reply facts, client, priority, routing
+#: headers kept (decoded) in ``ParsedMessage.headers``: list, bulk and auto-reply facts, client, priority,
+#: routing, and the conversation token the inbox puts in its own replies (inbox/threading.py)
 INTERESTING_HEADERS = (
     "auto-submitted",
     "x-autoreply",
     "x-autorespond",
     "x-auto-response-suppress",
+    "x-ms-exchange-inbox-rules-loop",
     "precedence",
     "list-id",
     "list-unsubscribe",
     "list-post",
+    "list-unsubscribe-post",
+    "feedback-id",
     "return-path",
     "delivered-to",
     "x-original-to",
@@ -51,6 +55,7 @@ INTERESTING_HEADERS = (
     "thread-topic",
     "thread-index",
     "content-language",
+    "x-mailwarden-conversation",
 )
 #: RFC 5322 section 3.6: these may appear at most once
 _ONCE = ("from", "sender", "reply-to", "to", "cc", "bcc", "message-id", "in-reply-to", "subject", "date")
