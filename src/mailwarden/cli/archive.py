@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -172,11 +173,17 @@ def watch_(
             for box in boxes:
                 run.credential(box)  # a missing key or reference is reported now, not in a retry loop
             loop = asyncio.get_running_loop()
-            tasks = [asyncio.create_task(_watch_one(run, db, store, box, options)) for box in boxes]
+            follower = archive_search.IndexFollower(run, db)
+            indexing = asyncio.create_task(follower.follow())
+            follower.poke()  # what earlier runs archived and did not index yet
+            poke = follower.poke if run.settings.search.index_on_sync else lambda: None
+            tasks = [asyncio.create_task(_watch_one(run, db, store, box, options, poke)) for box in boxes]
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, lambda: [t.cancel() for t in tasks])
             run.say(run.t("archive.watching", names=", ".join(b.name for b in boxes)))
             results = await asyncio.gather(*tasks, return_exceptions=True)
+            indexing.cancel()
+            await asyncio.gather(indexing, return_exceptions=True)
             for result in results:
                 if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
                     raise result
@@ -185,11 +192,15 @@ def watch_(
     run_async(go)
 
 
-async def _watch_one(run: Run, db: Database, store: Any, box: Mailbox, options: WatchOptions) -> None:
+async def _watch_one(
+    run: Run, db: Database, store: Any, box: Mailbox, options: WatchOptions, archived: Callable[[], None]
+) -> None:
     from mailwarden.sync.watch import watch
 
     def on_pass(record: SyncRun, outcome: PassOutcome) -> None:
         run.event({"event": "pass", "mailbox": box.name, **_run_dict(record, 0.0)})
+        if record.stored:
+            archived()
         if record.fetched or record.tombstoned or record.flag_changes:
             run.say(
                 run.t(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -90,8 +91,9 @@ def _report_dict(report: IndexReport) -> dict[str, Any]:
     return {**asdict(report), "seconds": round(report.seconds, 3)}
 
 
-async def index_new(run: Run, db: Database) -> dict[str, Any] | None:
-    """After a sync: index what it archived. Returns the JSON part (None when indexing is turned off)."""
+async def index_new(run: Run, db: Database, *, bar: bool = True) -> dict[str, Any] | None:
+    """After a sync: index what it archived. Returns the JSON part (None when indexing is turned off).
+    ``bar``: a progress bar while indexing (not for ``archive watch``, which prints a line per pass)."""
     from mailwarden.archive.blobstore import blob_store
     from mailwarden.search.indexer import catch_up
     from mailwarden.search.store import IndexStore
@@ -104,7 +106,8 @@ async def index_new(run: Run, db: Database) -> dict[str, Any] | None:
     def advance(done: int, total: int) -> None:
         nonlocal task
         if task is None:  # shown only once there is something to index: a no-change sync prints no bar
-            progress.start()
+            if bar:
+                progress.start()
             task = progress.add_task(run.t("search.indexing"), total=total)
         progress.advance(task, done)
 
@@ -126,6 +129,29 @@ async def index_new(run: Run, db: Database) -> dict[str, Any] | None:
                       seconds=f"{report.seconds:.1f}"))  # fmt: skip
     # what the quick no-change check can say too (cli/quick.py), so both give the same document
     return {"ok": True, "indexed": report.indexed, "problems": report.problems, "cursor": report.cursor}
+
+
+class IndexFollower:
+    """For ``archive watch``: index after the passes that archived something, one catch-up at a time.
+
+    Passes only ``poke`` it; pokes that arrive while a catch-up runs make one more run afterwards (it takes
+    everything archived meanwhile), so a burst of mail costs one indexing run per wave, not one per pass.
+    """
+
+    def __init__(self, run: Run, db: Database) -> None:
+        self.run, self.db = run, db
+        self._wanted = asyncio.Event()
+
+    def poke(self) -> None:
+        self._wanted.set()
+
+    async def follow(self) -> None:
+        while True:
+            await self._wanted.wait()
+            self._wanted.clear()
+            result = await index_new(self.run, self.db, bar=False)
+            if result is not None:
+                self.run.event({"event": "indexed", **result})
 
 
 @app.command("reindex")

@@ -77,9 +77,15 @@ def test_watch_archives_live_mail_and_stops_on_sigterm(
         while time.monotonic() < deadline and inbox(ready_cli)["archived"] != 1:
             time.sleep(0.1)
         assert inbox(ready_cli)["archived"] == 1
+        found = 0  # and searchable: the watch indexes what its passes archive
+        while time.monotonic() < deadline and found == 0:
+            result = ready_cli("archive", "search", "live-inquiry", "--json")
+            found = result.json["total"] if result.code == 0 else 0
+        assert found == 1
     finally:
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     events = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     assert any(e.get("event") == "pass" and e.get("fetched") == 1 for e in events), out
+    assert any(e.get("event") == "indexed" and e.get("indexed") == 1 for e in events), out
