@@ -116,6 +116,8 @@ def _day(text: str, now: datetime) -> datetime:
 
 
 def _atom(name: str | None, raw: str, now: datetime) -> Atom:
+    if name is None and raw.endswith(":") and raw[:-1].lower() in (*FILTERS, *TEXT_FIELDS):
+        raise InputError("search.empty_value", name=raw[:-1].lower())  # "has:" with nothing after it
     quoted = raw.startswith('"')
     if quoted and (len(raw) < 2 or not raw.endswith('"')):
         raise InputError("search.unclosed_quote", text=raw)
