@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -137,9 +138,12 @@ class _Run:
             return await asyncio.to_thread(work.build_many, root, facts)
         loop = asyncio.get_running_loop()
         chunks = [facts[i : i + TASK_ROWS] for i in range(0, len(facts), TASK_ROWS)]
-        done = await asyncio.gather(
-            *(loop.run_in_executor(self.pool, work.build_many, root, chunk) for chunk in chunks)
-        )
+        try:
+            done = await asyncio.gather(
+                *(loop.run_in_executor(self.pool, work.build_many, root, chunk) for chunk in chunks)
+            )
+        except BrokenProcessPool as exc:  # a worker was killed (the OOM killer, say): nothing was committed
+            raise StorageError("search.worker_died", permanent=False, detail=str(exc)) from exc
         return [built for chunk in done for built in chunk]
 
     async def run(self, generation: Path, store: IndexStore, progress: Progress | None) -> None:
