@@ -23,17 +23,9 @@ __all__ = ["Built", "Problem", "RowFacts", "build", "fields_for"]
 
 #: body text beyond this is not indexed (a mail is not a book; a 50 MB text/plain is a log file)
 MAX_BODY_CHARS = 500_000
-#: defects of the body text worth reporting (headers and structure are reported by the archive's own row)
-_TEXT_DEFECTS = frozenset(
-    {
-        "charset_unknown",
-        "charset_missing",
-        "charset_mislabelled",
-        "text_replaced",
-        "transfer_encoding",
-        "internal",
-    }
-)
+#: defects that cost text the index wanted (a label that was missing or wrong, but decoded by detection, lost
+#: nothing and is not reported again: the archive's row has its header and structure defects)
+_TEXT_DEFECTS = frozenset(("text_replaced", "transfer_encoding", "internal"))
 
 
 @dataclass(frozen=True, slots=True)
