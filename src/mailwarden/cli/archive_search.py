@@ -209,3 +209,61 @@ def index_status(config: ConfigOpt = None, as_json: JsonOpt = False, lang: LangO
     )
     for problem in status["recent_problems"][-10:]:
         run.say(run.t("search.problem", **problem), style="yellow")
+
+
+@app.command("show")
+def show(
+    row_id: Annotated[int, typer.Argument(help="The number archive search shows. 搜索结果中的编号。")],
+    raw: Annotated[
+        bool, typer.Option("--raw", help="The archived bytes, exactly, to stdout. 原样输出归档字节。")
+    ] = False,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    """One archived message: where it is, headers, text, attachments. 查看一封归档邮件。"""
+    import sys
+    from dataclasses import asdict
+
+    from mailwarden.archive.blobstore import blob_store
+    from mailwarden.search.view import raw_message, view_message
+
+    run = Run(config, as_json, lang)
+    blobs = blob_store(run.settings.archive_dir)
+
+    async def go() -> Any:
+        async with run.database() as db:
+            return await (raw_message(db, blobs, row_id) if raw else view_message(db, blobs, row_id))
+
+    try:
+        found = run_async(go)
+    except MailwardenError as exc:
+        run.fail(exc)
+    if raw:
+        sys.stdout.buffer.write(found[1])
+        sys.stdout.buffer.flush()
+        return
+    run.emit({"ok": True, **asdict(found)})
+    if as_json:
+        return
+    for label, value in (
+        ("Folder", f"{found.mailbox}/{found.folder} (UID {found.uid})"),
+        ("From", ", ".join(found.from_)),
+        ("To", ", ".join(found.to)),
+        ("Cc", ", ".join(found.cc)),
+        ("Date", str(found.date or "")),
+        ("Subject", found.subject),
+        ("Message-ID", found.message_id or ""),
+    ):
+        if value:
+            run.say(f"{label}: {value}")
+    if found.gone:
+        run.say(run.t("archive.shown_gone"), style="yellow")
+    run.say("")
+    run.say(found.text)
+    if found.attachments:
+        run.say(run.t("archive.shown_attachments"))
+        for item in found.attachments:
+            run.say(
+                f"  [{item['part']}] {item['filename'] or '-'} ({item['content_type']}, {item['size']} B)"
+            )

@@ -3,16 +3,20 @@ lab Dovecot by the real ``archive sync`` (which indexes what it archives)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+import zstandard
 
 from cli_runner import CLI
 from lab.dovecot import Dovecot, MailUser
 from office_files import docx_file, pdf, with_attachments, xlsx_file
-from recovery_lab import add_mailbox, imap, raw, seed
+from recovery_lab import SEEDS, add_mailbox, imap, raw, seed
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -151,3 +155,34 @@ def test_no_index_yet_says_how_to_make_one(tmp_path: Path) -> None:
     result = cli("archive", "search", "询盘", "--lang", "zh-CN")
     assert result.code == 2
     assert "archive reindex" in result.stderr and "尚未建立搜索索引" in result.stderr
+
+
+def test_show_a_found_message_and_its_exact_bytes(lab: tuple[CLI, MailUser]) -> None:
+    cli, _ = lab
+    row_id = search(cli, "信用证")["hits"][0]["row_id"]
+    shown = cli("archive", "show", str(row_id), "--json")
+    assert shown.code == 0, shown.output
+    assert (shown.json["folder"], shown.json["subject"]) == ("客户/重要", "信用证")
+    assert "L/C at sight." in shown.json["text"]
+    exact = subprocess.run(
+        [sys.executable, "-m", "mailwarden", "archive", "show", str(row_id), "--raw"],
+        env=cli.env, cwd=cli.root, capture_output=True, check=True,
+    )  # fmt: skip
+    assert exact.stdout == next(s.raw for s in SEEDS if s.folder == "客户/重要" and b"L/C" in s.raw)
+    assert hashlib.sha256(exact.stdout).hexdigest() == shown.json["sha256"]
+    missing = cli("archive", "show", "999999")
+    assert missing.code == 2 and "no message 999999" in missing.stderr
+
+
+def test_show_refuses_a_blob_changed_on_disk(lab: tuple[CLI, MailUser], tmp_path: Path) -> None:
+    cli, _ = lab
+    row_id = search(cli, "询盘")["hits"][0]["row_id"]
+    sha = cli("archive", "show", str(row_id), "--json").json["sha256"]
+    blob = cli.root / "data" / "archive" / "blobs" / sha[:2] / f"{sha}.zst"
+    original = blob.read_bytes()
+    try:
+        blob.write_bytes(zstandard.ZstdCompressor().compress(b"Subject: forged\r\n\r\nchanged\r\n"))
+        changed = cli("archive", "show", str(row_id))
+        assert changed.code == 1 and "no longer match" in changed.stderr
+    finally:
+        blob.write_bytes(original)
