@@ -28,7 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from mailwarden.core import clock
 from mailwarden.db.base import Base, UTCDateTime
 
-__all__ = ["Blob", "FlagChange", "Folder", "Message", "SyncAlert", "SyncRun"]
+__all__ = ["Blob", "FlagChange", "Folder", "Message", "Seal", "SyncAlert", "SyncRun"]
 
 
 class Folder(Base):
@@ -161,3 +161,21 @@ class SyncAlert(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class Seal(Base):
+    """A link of the archive's hash chain: covers the message rows ``(prev_last_id, last_id]`` (see
+    :mod:`mailwarden.archive.seals`). Seals are only ever added."""
+
+    __tablename__ = "archive_seals"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    #: unique: two sealers racing over the same rows cannot both commit
+    prev_last_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    last_id: Mapped[int] = mapped_column(BigInteger)
+    count: Mapped[int] = mapped_column(Integer)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    #: "id:digest," per row (12 hex digits each): not part of the proof, only to name the row that broke it
+    rows: Mapped[str] = mapped_column(Text)
+    sealed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
