@@ -1,4 +1,4 @@
-"""The audit chain's encoding: fixed bytes for fixed fields, and any single change breaks the link it is in."""
+"""The audit chain encoding: fixed bytes for fixed fields; any single change breaks the link it is in."""
 
 from __future__ import annotations
 
