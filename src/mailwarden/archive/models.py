@@ -112,6 +112,11 @@ class Message(Base):
     gone_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     #: why: "expunged", "folder_gone", "uidvalidity_changed"
     gone_reason: Mapped[str | None] = mapped_column(String(32), default=None)
+    #: the purge batch (``purge_batches.id``) this row is scheduled in; no foreign key, because that table
+    #: belongs to ``retention``, a layer above this one
+    purge_batch_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    #: when the purge removed the content; the row stays (its seal stays valid), exports and restores skip it
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None, index=True)
 
 
 class FlagChange(Base):

@@ -185,7 +185,7 @@ async def _check_seal(
     if one.seq != expected:
         return SealBreak("missing", expected, f"the next seal present is {one.seq}")
     if one.prev_hash != prev or one.prev_last_id != prev_last:
-        return SealBreak("link", one.seq, "does not follow the seal before it")
+        return SealBreak("link", one.seq, "it does not follow the seal before it")
     rows = await _rows(session, one.prev_last_id, one.last_id, None)
     if seal_hash(one.seq, one.prev_last_id, one.last_id, prev, rows) == one.hash and len(rows) == one.count:
         return None

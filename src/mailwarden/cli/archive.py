@@ -25,7 +25,10 @@ if TYPE_CHECKING:
     from mailwarden.sync.watch import WatchOptions
 
 app = typer.Typer(
-    help="The archive: sync, watch, verify, status, export, restore. 归档：同步、监视、校验、导出、恢复。",
+    help=(
+        "The archive: sync, watch, verify, status, export, restore, attest, retention, holds, purges. "
+        "归档：同步、监视、校验、导出、恢复、防篡改校验、保留与清除。"
+    ),
     no_args_is_help=True,
 )
 
@@ -323,4 +326,8 @@ def status(
 
 
 # export and restore live in archive_recovery.py; importing it registers them on ``app``
-from mailwarden.cli import archive_recovery  # noqa: E402, F401
+from mailwarden.cli import (  # noqa: E402, F401
+    archive_integrity,
+    archive_recovery,
+    archive_retention,
+)

@@ -22,6 +22,7 @@ MODEL_MODULES = (
     "mailwarden.notify.models",
     "mailwarden.recovery.models",
     "mailwarden.audit.models",
+    "mailwarden.retention.models",
 )
 
 
