@@ -15,7 +15,7 @@ few milliseconds the seal takes) and ``EXCLUSIVE`` on ``archive_seals`` (one sea
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -54,16 +54,23 @@ def row_line(row: Row) -> bytes:
 
 
 def seal_hash(seq: int, prev_last_id: int, last_id: int, prev_hash: str, rows: Sequence[Row]) -> str:
+    return _digests(seq, prev_last_id, last_id, prev_hash, rows)[0]
+
+
+def _digests(
+    seq: int, prev_last_id: int, last_id: int, prev_hash: str, rows: Sequence[Row]
+) -> tuple[str, str]:
+    """The seal's hash, and its ``rows`` text (each line encoded once for both)."""
     digest = hashlib.sha256(
         f"mailwarden-seal-1\t{seq}\t{prev_last_id}\t{last_id}\t{len(rows)}\t{prev_hash}\n".encode()
     )
+    marks = []
+    sha256 = hashlib.sha256
     for row in rows:
-        digest.update(row_line(row))
-    return digest.hexdigest()
-
-
-def _row_digests(rows: Iterable[Row]) -> str:
-    return ",".join(f"{row[0]}:{hashlib.sha256(row_line(row)).hexdigest()[:12]}" for row in rows)
+        line = row_line(row)
+        digest.update(line)
+        marks.append(f"{row[0]}:{sha256(line).hexdigest()[:12]}")
+    return digest.hexdigest(), ",".join(marks)
 
 
 async def _rows(session: AsyncSession, after: int, upto: int | None, limit: int | None) -> list[Row]:
@@ -93,6 +100,7 @@ async def seal(db: Database, *, max_rows: int = SEAL_ROWS) -> int:
                 if not rows:
                     return added
                 upto = rows[-1][0]
+                digest, marks = _digests(seq, after, upto, prev, rows)
                 session.add(
                     Seal(
                         seq=seq,
@@ -100,8 +108,8 @@ async def seal(db: Database, *, max_rows: int = SEAL_ROWS) -> int:
                         last_id=upto,
                         count=len(rows),
                         prev_hash=prev,
-                        hash=seal_hash(seq, after, upto, prev, rows),
-                        rows=_row_digests(rows),
+                        hash=digest,
+                        rows=marks,
                     )
                 )
         except StorageError as exc:

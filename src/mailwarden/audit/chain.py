@@ -28,7 +28,10 @@ def utc_text(moment: datetime) -> str:
     """``2026-11-27T12:51:13.000000Z``: fixed precision, always UTC."""
     if moment.tzinfo is None:
         raise ValueError("naive datetime in an audit event")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    # isoformat, not strftime: a third of the time, and the year always four digits
+    return moment.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def _dumps(value: Any) -> str:

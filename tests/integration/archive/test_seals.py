@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, text
 
 from mailwarden.archive.models import Blob, Folder, Message, Seal
+from mailwarden.archive.purged import purged_row_ids
 from mailwarden.archive.seals import seal, verify_seals
 from mailwarden.db.engine import Database
 from mailwarden.mailboxes.models import Mailbox, new_uid
@@ -109,3 +110,14 @@ async def test_sealing_while_rows_arrive_seals_every_row_once(db: Database) -> N
     async with db.session() as session:
         seals = (await session.scalars(select(Seal).order_by(Seal.seq))).all()
     assert [s.prev_last_id for s in seals[1:]] == [s.last_id for s in seals[:-1]]
+
+
+async def test_purged_row_ids_name_what_a_derived_index_must_drop(db: Database) -> None:
+    where = await folder(db)
+    await archive(db, where, range(1, 4))
+    async with db.engine.begin() as conn:
+        await conn.execute(text("UPDATE archive_messages SET purged_at = archived_at WHERE uid >= 2"))
+    async with db.session() as session:
+        ids = await purged_row_ids(session)
+        assert len(ids) == 2 and ids == sorted(ids)
+        assert await purged_row_ids(session, datetime(2999, 1, 1, tzinfo=UTC)) == []
