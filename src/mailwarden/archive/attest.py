@@ -128,6 +128,7 @@ async def attest(
     mailbox_ids: Sequence[int] | None = None,
     blobs: bool = True,
     expect_head: str | None = None,
+    expect_seal: str | None = None,
     on_blobs: Callable[[int], None] | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> AttestReport:
@@ -135,7 +136,7 @@ async def attest(
     Seals cover every mailbox together, so ``mailbox_ids`` narrows the blob pass only."""
     async with db.session() as session:
         chain = await verify_chain(session, expect_head=expect_head)
-    seals = await verify_seals(db)
+    seals = await verify_seals(db, expect_head=expect_seal)
     blob_report = None
     if blobs:
         shas = await live_blobs(db, mailbox_ids)

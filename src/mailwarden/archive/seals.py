@@ -124,7 +124,8 @@ async def seal(db: Database, *, max_rows: int = SEAL_ROWS) -> int:
 @dataclass(frozen=True)
 class SealBreak:
     """``kind``: ``modified`` (a sealed row changed, appeared or disappeared: ``row_id`` names the first),
-    ``link`` (a seal does not follow the one before) or ``missing`` (a seal was deleted)."""
+    ``link`` (a seal does not follow the one before), ``missing`` (a seal was deleted) or ``anchor`` (the
+    expected head is not among the seals)."""
 
     kind: str
     seal: int
@@ -143,6 +144,8 @@ class SealReport:
     #: rows newer than the last seal (sealed at the end of the next sync)
     unsealed: int = 0
     broken: SealBreak | None = None
+    #: the seal whose hash is the ``expect_head`` given
+    anchor_seal: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -156,13 +159,16 @@ class SealReport:
             "head_hash": self.head_hash,
             "unsealed": self.unsealed,
             "broken": self.broken.as_dict() if self.broken else None,
+            "anchor_seal": self.anchor_seal,
         }
 
 
-async def verify_seals(db: Database) -> SealReport:
+async def verify_seals(db: Database, *, expect_head: str | None = None) -> SealReport:
     """Recompute every seal from the rows as they are now; name the first broken seal and, where the
-    seal's row digests allow, the first changed row."""
+    seal's row digests allow, the first changed row. ``expect_head``, a seal head written down earlier,
+    must be the hash of one of the seals (seals deleted from the end are found only so)."""
     report = SealReport()
+    wanted = expect_head.strip().lower() if expect_head else None
     prev, prev_last, expected = GENESIS, 0, 1
     async with db.session() as session:
         after = 0
@@ -176,11 +182,15 @@ async def verify_seals(db: Database) -> SealReport:
                     break
                 report.seals += 1
                 report.rows += one.count
+                if one.hash == wanted:
+                    report.anchor_seal = one.seq
                 prev, prev_last, expected = one.hash, one.last_id, one.seq + 1
             if len(seals) < 100:
                 break
             after = seals[-1].seq
         report.head_hash = prev
+        if report.broken is None and wanted is not None and report.anchor_seal is None:
+            report.broken = SealBreak("anchor", 0, f"no seal has the hash {wanted}")
         report.unsealed = int(
             await session.scalar(select(func.count()).select_from(Message).where(Message.id > prev_last)) or 0
         )

@@ -32,6 +32,14 @@ def attest_(
             show_default=False,
         ),
     ] = None,
+    expect_seal: Annotated[
+        str | None,
+        typer.Option(
+            "--expect-seal",
+            help="A seal head written down earlier; it must be among the seals. 事先记下的封印头哈希。",
+            show_default=False,
+        ),
+    ] = None,
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
     lang: LangOpt = None,
@@ -59,6 +67,7 @@ def attest_(
                     mailbox_ids=ids,
                     blobs=blobs,
                     expect_head=expect_head,
+                    expect_seal=expect_seal,
                     on_blobs=on_blobs,
                     on_progress=lambda n: progress.advance(task[0], n),
                 )
@@ -93,6 +102,8 @@ def _print(run: Run, report: AttestReport) -> None:
             ),
             style="green",
         )
+        if seals.anchor_seal is not None:
+            run.say(run.t("retention.seal_anchor_found", seal=seals.anchor_seal), style="green")
     else:
         s = seals.broken
         run.say(run.t(f"retention.seal_{s.kind}", seal=s.seal, detail=s.detail), style="red")

@@ -116,3 +116,15 @@ def test_a_deleted_archive_row_breaks_the_seal(archive: CLI) -> None:
     code, report = attest(archive, "--no-blobs")
     broken = report["seals"]["broken"]  # type: ignore[index]
     assert code == 1 and broken["row_id"] == row_id and "deleted" in broken["detail"]
+
+
+def test_deleted_seals_fail_the_expected_seal_head(archive: CLI) -> None:
+    _, report = attest(archive, "--no-blobs")
+    head = str(report["seals"]["head_hash"])  # type: ignore[index]
+    code, report = attest(archive, "--no-blobs", "--expect-seal", head)
+    assert code == 0 and report["seals"]["anchor_seal"] == 1  # type: ignore[index]
+    sql(archive, "DELETE FROM archive_seals")
+    assert attest(archive, "--no-blobs")[0] == 0  # no seal left to contradict the rows
+    code, report = attest(archive, "--no-blobs", "--expect-seal", head)
+    assert code == 1 and report["seals"]["broken"]["kind"] == "anchor"  # type: ignore[index]
+    assert "do not contain the expected head" in archive("archive", "attest", "--expect-seal", head).stdout
