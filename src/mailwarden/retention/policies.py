@@ -73,7 +73,7 @@ async def list_policies(db: Database) -> list[tuple[RetentionPolicy, str]]:
             .join(Mailbox, RetentionPolicy.mailbox_id == Mailbox.id)
             .order_by(Mailbox.name, RetentionPolicy.folder)
         )
-        return [(policy, name) for policy, name in rows.tuples()]
+        return [(policy, name) for policy, name in rows.all()]
 
 
 async def remove_policy(db: Database, actor: str, mailbox: Mailbox, folder: str | None) -> None:
@@ -159,7 +159,7 @@ async def list_holds(db: Database, *, include_released: bool = False) -> list[tu
         if not include_released:
             query = query.where(LegalHold.released_at.is_(None))
         rows = await session.execute(query.order_by(LegalHold.created_at, LegalHold.id))
-        return [(hold, name) for hold, name in rows.tuples()]
+        return [(hold, name) for hold, name in rows.all()]
 
 
 async def release_hold(db: Database, actor: str, name: str, note: str | None = None) -> LegalHold:
