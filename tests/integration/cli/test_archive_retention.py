@@ -1,6 +1,8 @@
 """Retention, legal holds and purges as a user runs them, on an archive synced from the lab Dovecot.
 
-The seeds were received in March 2024: a one-year policy makes them all due today.
+The seeds were received in March 2024: a one-year policy makes them all due today. The rules themselves
+are tested on both engines through the service functions (tests/integration/retention); these check the
+commands, their output and exit codes, and what a purge does to real blobs, exports and attest.
 """
 
 from __future__ import annotations
@@ -13,19 +15,13 @@ from typing import Any
 import pytest
 
 from cli_runner import CLI
-from integrity_lab import SHARED, blob_path, build, clone, sql
-from lab.dovecot import Dovecot
+from integrity_lab import SHARED, blob_path, clone, sql
 from recovery_lab import SEEDS
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory, dovecot: Dovecot) -> CLI:
-    return build(tmp_path_factory.mktemp("retention"), dovecot)
-
-
 @pytest.fixture
-def archive(template: CLI, tmp_path: Path) -> CLI:
-    return clone(template, tmp_path / "copy")
+def archive(integrity_template: CLI, tmp_path: Path) -> CLI:
+    return clone(integrity_template, tmp_path / "copy")
 
 
 def ok(cli: CLI, *args: str) -> Any:
@@ -43,89 +39,71 @@ def actions(cli: CLI) -> list[str]:
 
 
 def test_the_most_specific_policy_wins_and_holds_keep_their_messages(archive: CLI) -> None:
-    assert ok(archive, "archive", "purge", "plan")["folders"] == []  # no policy: kept forever
     ok(archive, "archive", "retention", "set", "sales", "--keep", "1y")
     ok(archive, "archive", "retention", "set", "sales", "--folder", "Sent", "--keep", "10y")
-    plan = ok(archive, "archive", "purge", "plan")
-    assert by_folder(plan) == {"INBOX": (5, 0, 0), "客户/重要": (2, 0, 0)}
     ok(archive, "archive", "hold", "add", "case-7", "--mailbox", "sales", "--reason", "L/C dispute",
        "--folder", "客户/重要")  # fmt: skip
     ok(archive, "archive", "hold", "add", "buyer", "--mailbox", "sales", "--reason", "claim",
        "--address", "BUYER@customer.example", "--since", "2024-03-03", "--before", "2024-03-04")  # fmt: skip
     plan = ok(archive, "archive", "purge", "plan")
-    assert by_folder(plan) == {"INBOX": (4, 1, 0), "客户/重要": (0, 2, 0)}
-    assert plan["folders"][1]["held_by"] == ["case-7"]
-    kept = {"same id A"}  # held by "buyer"
-    inbox = [s for s in SEEDS if s.folder == "INBOX"]
-    assert plan["due_bytes"] == sum(len(s.raw) for s in inbox if not any(k in s.raw.decode() for k in kept))
-    policies = ok(archive, "archive", "retention", "list")["policies"]
-    assert [(p["folder"], p["keep"]) for p in policies] == [(None, "1 years"), ("Sent", "10 years")]
-    assert actions(archive) == ["archive.retention.set"] * 2 + ["archive.hold.add"] * 2
+    assert by_folder(plan) == {"INBOX": (4, 1, 0), "客户/重要": (0, 2, 0)}  # Sent: kept 10 years
+    assert [f["held_by"] for f in plan["folders"]] == [["buyer"], ["case-7"]]
+    inbox = [s for s in SEEDS if s.folder == "INBOX" and b"same id A" not in s.raw]
+    assert plan["due_bytes"] == sum(len(s.raw) for s in inbox)
+    text = archive("archive", "purge", "plan", "--lang", "zh-CN")
+    assert "客户/重要" in text.stdout and "当前到期：4 封邮件" in text.stdout
+    ok(archive, "archive", "hold", "release", "buyer", "--note", "settled")
+    holds = ok(archive, "archive", "hold", "list", "--all")["holds"]
+    assert [(h["name"], h["active"]) for h in holds] == [("case-7", True), ("buyer", False)]
+    assert holds[1]["released_by"].startswith("cli:")  # released, never deleted
+    assert actions(archive) == ["archive.retention.set"] * 2 + ["archive.hold.add"] * 2 + [
+        "archive.hold.release"
+    ]
 
 
 def test_a_batch_waits_for_its_grace_period_and_can_be_cancelled(archive: CLI) -> None:
     ok(archive, "archive", "retention", "set", "sales", "--keep", "1y")
     batch = ok(archive, "archive", "purge", "schedule")["batch"]
     assert batch["messages"] == len(SEEDS) + 1 and batch["state"] == "scheduled"
-    assert by_folder(ok(archive, "archive", "purge", "plan"))["INBOX"] == (0, 0, 5)
-    assert ok(archive, "archive", "purge", "schedule")["batch"] is None  # nothing new is due
     assert ok(archive, "archive", "purge", "run")["batches"] == []  # 30 days of grace by default
     assert ok(archive, "archive", "purge", "cancel", str(batch["batch"]))["batch"]["state"] == "cancelled"
-    assert by_folder(ok(archive, "archive", "purge", "plan"))["INBOX"] == (5, 0, 0)
     again = archive("archive", "purge", "cancel", str(batch["batch"]))
     assert again.code == 2 and "cancelled, not scheduled" in again.stderr
+    assert sql(archive, "SELECT count(*) FROM archive_messages WHERE purge_batch_id IS NOT NULL") == [(0,)]
     assert actions(archive)[-2:] == ["archive.purge.schedule", "archive.purge.cancel"]
 
 
 def test_a_run_rechecks_holds_purges_content_only_and_keeps_shared_blobs(archive: CLI) -> None:
     """GIVEN a batch due now (grace 0) and a hold added after it was scheduled
-    WHEN the purge runs THEN the held message stays, the rest are marked purged (rows kept), blob files go
-    except the one a Sent copy still needs, and attest, export and the seals agree."""
+    WHEN the purge runs THEN the held messages stay, the rest are marked purged (rows kept), blob files go
+    except the one a Sent copy still needs, and attest and export agree."""
     ok(archive, "archive", "retention", "set", "sales", "--keep", "1y")
     ok(archive, "archive", "retention", "set", "sales", "--folder", "Sent", "--keep", "10y")
     batch = ok(archive, "archive", "purge", "schedule", "--grace-days", "0")["batch"]
     assert batch["messages"] == 7
     ok(archive, "archive", "hold", "add", "late", "--mailbox", "sales", "--reason", "subpoena",
        "--folder", "客户/重要")  # fmt: skip
-    result = ok(archive, "archive", "purge", "run")["batches"]
-    assert result == [{"batch": batch["batch"], "purged": 5, "kept": 2, "bytes": result[0]["bytes"],
-                       "blobs_removed": 4}]  # fmt: skip
-    assert sql(archive, "SELECT count(*) FROM archive_messages")[0][0] == len(SEEDS) + 1  # no row deleted
+    run = archive("archive", "purge", "run")
+    assert run.code == 0 and f"Purge batch {batch['batch']}: 5 messages purged" in run.stdout
+    assert "2 kept" in run.stdout and "4 blob files removed" in run.stdout
+    assert sql(archive, "SELECT count(*) FROM archive_messages") == [(len(SEEDS) + 1,)]  # no row deleted
     purged = {r[0] for r in sql(archive, "SELECT sha256 FROM archive_messages WHERE purged_at IS NOT NULL")}
     assert SHARED.sha256 in purged and blob_path(archive, SHARED.sha256).exists()  # Sent still needs it
     assert all(not blob_path(archive, sha).exists() for sha in purged - {SHARED.sha256})
-    assert archive("archive", "attest").code == 0
+    attest = archive("archive", "attest", "--json")
+    assert attest.code == 0 and attest.json["blobs"]["checked"] == 4, attest.output
     out = archive.root / "left.zip"
-    exported = ok(archive, "archive", "export", "--out", str(out), "--include-gone")
-    assert exported["messages"] == 4  # Sent 2, 客户/重要 2
+    assert ok(archive, "archive", "export", "--out", str(out), "--include-gone")["messages"] == 4
     with zipfile.ZipFile(out) as z:
         manifest = json.loads(z.read("manifest.json"))
     assert sorted(e["folder"] for e in manifest["entries"]) == ["Sent", "Sent", "客户/重要", "客户/重要"]
-    assert ok(archive, "archive", "purge", "run")["batches"] == []
-    again = archive("archive", "purge", "cancel", str(batch["batch"]))
-    assert again.code == 2
     assert actions(archive)[-2:] == ["archive.purge.execute", "archive.export"]
-
-
-def test_holds_are_released_never_deleted(archive: CLI) -> None:
-    ok(archive, "archive", "hold", "add", "h1", "--mailbox", "sales", "--reason", "audit 2026")
-    dup = archive("archive", "hold", "add", "h1", "--mailbox", "sales", "--reason", "again")
-    assert dup.code == 2
-    ok(archive, "archive", "hold", "release", "h1", "--note", "case closed")
-    assert ok(archive, "archive", "hold", "list")["holds"] == []
-    (hold,) = ok(archive, "archive", "hold", "list", "--all")["holds"]
-    assert hold["name"] == "h1" and not hold["active"] and hold["released_by"].startswith("cli:")
-    assert archive("archive", "hold", "release", "h1").code == 2
-    text = archive("archive", "hold", "list", "--all", "--lang", "zh-CN")
-    assert "h1" in text.stdout
 
 
 def test_bad_input_is_a_usage_error(archive: CLI) -> None:
     bad = archive("archive", "retention", "set", "sales", "--keep", "forever")
     assert bad.code == 2 and "90d" in bad.stderr
-    assert archive("archive", "retention", "set", "sales", "--keep", "0y").code == 2
-    assert archive("archive", "retention", "remove", "sales").code == 2
     assert archive("archive", "purge", "cancel", "99").code == 2
-    assert archive("archive", "hold", "add", "x", "--mailbox", "nobody", "--reason", "r").code == 2
     assert archive("archive", "hold", "add", "x", "--mailbox", "sales", "--reason", "r",
                    "--since", "2024-05-01", "--before", "2024-04-01").code == 2  # fmt: skip
+    assert actions(archive) == []
