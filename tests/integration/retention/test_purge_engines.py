@@ -6,14 +6,16 @@ these check the same queries — the date fallback, JSON addresses, NOT IN, the 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from mailwarden.archive.blobstore import BlobStore
 from mailwarden.archive.models import Blob, Folder, Message
+from mailwarden.audit.models import AuditEvent
 from mailwarden.audit.service import verify_chain
 from mailwarden.core import clock
 from mailwarden.db.engine import Database
@@ -133,3 +135,24 @@ async def test_a_run_purges_content_and_keeps_blobs_still_needed(db: Database, t
         assert (await verify_chain(session)).ok
     assert not store.path_for(only).exists()
     assert store.verify(hashlib.sha256(shared).hexdigest())  # the Legal copy still needs it
+
+
+async def test_two_runs_at_once_execute_a_batch_once(db: Database, tmp_path: Path) -> None:
+    store = BlobStore(tmp_path / "blobs")
+    box = await mailbox(db)
+    for uid in range(1, 6):
+        await message(db, store, box, "INBOX", uid, f"m{uid}".encode(), internal_date=OLD)
+    with clock.use(clock.FrozenClock(NOW)):
+        await set_policy(db, "t", box, None, 1, "years")
+        batch = await schedule(db, "t", [box], grace_days=0)
+        assert batch is not None
+        first, second = await asyncio.gather(run_due(db, store, "a"), run_due(db, store, "b"))
+    assert sorted(len(r) for r in (first, second)) == [0, 1]
+    (result,) = first or second
+    assert (result.purged, result.blobs_removed) == (5, 5)
+    async with db.session() as session:
+        chain = await verify_chain(session)
+        executed = await session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "archive.purge.execute")
+        )
+    assert chain.ok and executed == 1
