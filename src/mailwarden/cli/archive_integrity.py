@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -60,7 +61,7 @@ def attest_(
             def on_blobs(total: int) -> None:
                 task.append(progress.add_task(run.t("retention.attest_blobs"), total=total))
 
-            with progress:
+            with progress if blobs else contextlib.nullcontext():
                 return await attest(
                     db,
                     store,

@@ -202,7 +202,7 @@ def hold_list(
         run_async(go),
         lambda h: h,
         empty="retention.no_holds",
-        columns=("name", "mailbox", "scope", "reason", "by", "since", "released"),
+        columns=("name", "mailbox", "scope", "reason", "by", "added", "released"),
         row=lambda h: (
             h["name"],
             h["mailbox"],

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mailwarden.archive.models import Folder, Message
 from mailwarden.mailboxes.models import Mailbox
 from mailwarden.retention.models import ALL_FOLDERS, LegalHold, RetentionPolicy
-from mailwarden.retention.rules import Candidate, HoldScope, cutoff, held_by
+from mailwarden.retention.rules import Candidate, HoldScope, cutoff, held_by, keep_text
 
 __all__ = ["BASIS", "Plan", "PlanLine", "active_holds", "candidate", "effective_policy", "make_plan"]
 
@@ -128,7 +128,7 @@ async def make_plan(session: AsyncSession, mailboxes: Sequence[Mailbox], now: da
         elif specific:
             query = query.where(Folder.name.not_in(specific))
         lines: dict[str, PlanLine] = {}
-        keep = f"{policy.keep_amount} {policy.keep_unit}"
+        keep = keep_text(policy.keep_amount, policy.keep_unit)
         for row in (await session.execute(query)).all():
             found = candidate(row)
             line = lines.setdefault(

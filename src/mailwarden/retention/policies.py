@@ -15,6 +15,7 @@ from mailwarden.core.errors import ConflictError, InputError, NotFoundError
 from mailwarden.db.engine import Database
 from mailwarden.mailboxes.models import Mailbox
 from mailwarden.retention.models import ALL_FOLDERS, LegalHold, RetentionPolicy
+from mailwarden.retention.rules import keep_text
 
 __all__ = [
     "HoldSpec",
@@ -33,7 +34,7 @@ def policy_dict(policy: RetentionPolicy, mailbox: str) -> dict[str, Any]:
     return {
         "mailbox": mailbox,
         "folder": policy.folder or None,
-        "keep": f"{policy.keep_amount} {policy.keep_unit}",
+        "keep": keep_text(policy.keep_amount, policy.keep_unit),
         "keep_amount": policy.keep_amount,
         "keep_unit": policy.keep_unit,
         "created_by": policy.created_by,
@@ -51,7 +52,7 @@ async def set_policy(
                 RetentionPolicy.mailbox_id == mailbox.id, RetentionPolicy.folder == scope
             )
         )
-        previous = f"{policy.keep_amount} {policy.keep_unit}" if policy else None
+        previous = keep_text(policy.keep_amount, policy.keep_unit) if policy else None
         if policy is None:
             policy = RetentionPolicy(mailbox_id=mailbox.id, folder=scope, created_by=actor)
             session.add(policy)
@@ -61,7 +62,7 @@ async def set_policy(
             actor=actor,
             action="archive.retention.set",
             target=f"{mailbox.name}/{folder}" if folder else mailbox.name,
-            detail={"keep": f"{amount} {unit}", "previous": previous},
+            detail={"keep": keep_text(amount, unit), "previous": previous},
         )
     return policy
 
@@ -91,7 +92,7 @@ async def remove_policy(db: Database, actor: str, mailbox: Mailbox, folder: str 
             actor=actor,
             action="archive.retention.remove",
             target=f"{mailbox.name}/{folder}" if folder else mailbox.name,
-            detail={"keep": f"{policy.keep_amount} {policy.keep_unit}"},
+            detail={"keep": keep_text(policy.keep_amount, policy.keep_unit)},
         )
         await session.delete(policy)
 

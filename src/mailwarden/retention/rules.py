@@ -17,7 +17,7 @@ from typing import Any
 
 from mailwarden.core.errors import InputError
 
-__all__ = ["UNITS", "Candidate", "HoldScope", "cutoff", "held_by", "parse_keep"]
+__all__ = ["UNITS", "Candidate", "HoldScope", "cutoff", "held_by", "keep_text", "parse_keep"]
 
 UNITS = ("days", "months", "years")
 _KEEP = re.compile(r"^\s*(\d+)\s*(d|day|days|m|mo|month|months|y|yr|year|years)\s*$", re.IGNORECASE)
@@ -31,6 +31,11 @@ def parse_keep(text: str) -> tuple[int, str]:
         raise InputError("retention.bad_keep", value=text)
     letter = found.group(2)[0].lower()
     return int(found.group(1)), {"d": "days", "m": "months", "y": "years"}[letter]
+
+
+def keep_text(amount: int, unit: str) -> str:
+    """``7y``: the form people type, the same in every language."""
+    return f"{amount}{unit[0]}"
 
 
 def cutoff(now: datetime, amount: int, unit: str) -> datetime:

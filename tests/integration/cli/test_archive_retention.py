@@ -47,7 +47,7 @@ def test_the_most_specific_policy_wins_and_holds_keep_their_messages(archive: CL
        "--address", "BUYER@customer.example", "--since", "2024-03-03", "--before", "2024-03-04")  # fmt: skip
     plan = ok(archive, "archive", "purge", "plan")
     assert by_folder(plan) == {"INBOX": (4, 1, 0), "客户/重要": (0, 2, 0)}  # Sent: kept 10 years
-    assert [f["held_by"] for f in plan["folders"]] == [["buyer"], ["case-7"]]
+    assert [(f["keep"], f["held_by"]) for f in plan["folders"]] == [("1y", ["buyer"]), ("1y", ["case-7"])]
     inbox = [s for s in SEEDS if s.folder == "INBOX" and b"same id A" not in s.raw]
     assert plan["due_bytes"] == sum(len(s.raw) for s in inbox)
     text = archive("archive", "purge", "plan", "--lang", "zh-CN")
