@@ -1,8 +1,10 @@
-"""``archive attest``: is the archive what was archived, and is its audit trail whole? (decision 0010)."""
+"""``archive attest`` (is the archive what was archived, is its audit trail whole?) and ``archive audit``
+(the trail itself); decision 0010."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -128,3 +130,59 @@ def _print(run: Run, report: AttestReport) -> None:
             ),
             style="red",
         )
+
+
+@app.command("audit")
+def audit_(
+    action: Annotated[
+        str | None,
+        typer.Option(
+            "--action",
+            help="Only this action or its sub-actions (archive.purge). 仅此操作。",
+            show_default=False,
+        ),
+    ] = None,
+    actor: Annotated[
+        str | None, typer.Option("--actor", help="Only this actor. 仅此操作者。", show_default=False)
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="On or after DATE. 此日期及之后。", show_default=False)
+    ] = None,
+    before: Annotated[
+        str | None, typer.Option("--before", help="Before DATE. 此日期之前。", show_default=False)
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most N events. 最多 N 条。")] = 50,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    """The audit trail, newest first: who exported, restored, held or purged what. 审计记录（最新在前）。"""
+    from mailwarden.audit.query import event_dict, list_events
+    from mailwarden.core.errors import InputError
+    from mailwarden.recovery.selection import parse_day
+
+    run = Run(config, as_json, lang)
+    try:
+        start = parse_day(since) if since else None
+        end = parse_day(before) if before else None
+    except InputError as exc:
+        run.fail(exc)
+
+    async def go() -> list[dict[str, Any]]:
+        async with run.database() as db, db.session() as session:
+            found = await list_events(
+                session, action=action, actor=actor, since=start, before=end, limit=limit
+            )
+            return [event_dict(e) for e in found]
+
+    def detail(event: dict[str, Any]) -> str:
+        return json.dumps(event["detail"], ensure_ascii=False, sort_keys=True)[:120]
+
+    run.listing(
+        "events",
+        run_async(go),
+        lambda e: e,
+        empty="retention.no_events",
+        columns=("seq", "at (UTC)", "actor", "action", "target", "detail"),
+        row=lambda e: (str(e["seq"]), e["at"][:19], e["actor"], e["action"], e["target"], detail(e)),
+    )

@@ -149,7 +149,11 @@ async def add_hold(db: Database, actor: str, mailbox: Mailbox, spec: HoldSpec) -
             actor=actor,
             action="archive.hold.add",
             target=hold.name,
-            detail={k: v for k, v in hold_dict(hold, mailbox.name).items() if k not in ("name", "active")},
+            detail={
+                k: v
+                for k, v in hold_dict(hold, mailbox.name).items()
+                if k in ("reason", "mailbox", "folder", "since", "before", "address")
+            },
         )
     return hold
 

@@ -6,6 +6,7 @@ import asyncio
 
 from sqlalchemy import text
 
+from mailwarden.audit.query import list_events
 from mailwarden.audit.service import local_actor, record, verify_chain
 from mailwarden.db.engine import Database
 
@@ -86,3 +87,14 @@ async def test_concurrent_appenders_take_turns(db: Database) -> None:
 def test_the_local_actor_names_user_and_host() -> None:
     actor = local_actor()
     assert actor.startswith("cli:") and "@" in actor
+
+
+async def test_events_are_listed_newest_first_by_action_prefix(db: Database) -> None:
+    await append(db, 2, action="archive.purge.schedule")
+    await append(db, 1, action="archive.purger")  # not under archive.purge
+    await append(db, 1, action="archive.purge")
+    async with db.session() as session:
+        found = await list_events(session, action="archive.purge")
+        assert [e.seq for e in found] == [4, 2, 1]
+        assert [e.seq for e in await list_events(session, limit=2)] == [4, 3]
+        assert await list_events(session, actor="someone else") == []

@@ -56,9 +56,14 @@ def test_the_most_specific_policy_wins_and_holds_keep_their_messages(archive: CL
     holds = ok(archive, "archive", "hold", "list", "--all")["holds"]
     assert [(h["name"], h["active"]) for h in holds] == [("case-7", True), ("buyer", False)]
     assert holds[1]["released_by"].startswith("cli:")  # released, never deleted
-    assert actions(archive) == ["archive.retention.set"] * 2 + ["archive.hold.add"] * 2 + [
-        "archive.hold.release"
+    assert actions(archive)[:2] == ["archive.retention.set"] * 2
+    trail = ok(archive, "archive", "audit", "--action", "archive.hold")["events"]
+    assert [(e["seq"], e["action"], e["target"]) for e in trail] == [
+        (5, "archive.hold.release", "buyer"),
+        (4, "archive.hold.add", "buyer"),
+        (3, "archive.hold.add", "case-7"),
     ]
+    assert trail[1]["detail"]["address"] == "buyer@customer.example" and trail[0]["actor"].startswith("cli:")
 
 
 def test_a_batch_waits_for_its_grace_period_and_can_be_cancelled(archive: CLI) -> None:
