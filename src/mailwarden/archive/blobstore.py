@@ -308,3 +308,8 @@ class BlobStore:
             part.unlink(missing_ok=True)
             removed += 1
         return removed
+
+
+def blob_store(archive_dir: Path) -> BlobStore:
+    """The archive's blob store: ``<archive_dir>/blobs`` (the settings' ``archive_dir``)."""
+    return BlobStore(archive_dir / "blobs")

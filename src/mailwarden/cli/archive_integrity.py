@@ -49,7 +49,7 @@ def attest_(
 ) -> None:
     """Verify the audit chain, the archive's seals and every blob; name the first break. 校验防篡改链。"""
     from mailwarden.archive.attest import attest
-    from mailwarden.sync.service import blob_store
+    from mailwarden.archive.blobstore import blob_store
 
     run = Run(config, as_json, lang)
     store = blob_store(run.settings.archive_dir)

@@ -134,8 +134,8 @@ def cancel_(
 @purge_app.command("run")
 def run_(config: ConfigOpt = None, as_json: JsonOpt = False, lang: LangOpt = None) -> None:
     """Execute the batches past their grace period (holds checked again now). 执行到期的清除批次。"""
+    from mailwarden.archive.blobstore import blob_store
     from mailwarden.retention.purge import run_due
-    from mailwarden.sync.service import blob_store
 
     run = Run(config, as_json, lang)
     store = blob_store(run.settings.archive_dir)
