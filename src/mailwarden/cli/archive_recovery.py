@@ -132,13 +132,7 @@ def export_(
                 task = progress.add_task(str(out), total=len(items))
                 try:
                     report = await asyncio.to_thread(
-                        export_items,
-                        store,
-                        items,
-                        fmt,
-                        out.absolute(),
-                        lambda _: progress.advance(task),
-                        stop,
+                        export_items, store, items, fmt, target, lambda _: progress.advance(task), stop
                     )
                 except MailwardenError as exc:
                     await audit(error=exc)

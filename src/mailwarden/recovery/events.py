@@ -9,7 +9,9 @@ auditor's business as a success.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from mailwarden.audit.service import record
@@ -21,13 +23,16 @@ __all__ = ["record_run", "selection_dict"]
 
 
 def selection_dict(selection: Selection) -> dict[str, Any]:
-    return {
-        "folders": list(selection.folders),
-        "since": selection.since.isoformat() if selection.since else None,
-        "before": selection.before.isoformat() if selection.before else None,
-        "message_ids": list(selection.message_ids),
-        "include_gone": selection.include_gone,
-    }
+    """Every filter of the selection, whatever filters it grows (a search query, ...)."""
+    found: dict[str, Any] = {}
+    for spec in dataclasses.fields(selection):
+        value = getattr(selection, spec.name)
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        elif isinstance(value, tuple):
+            value = list(value)
+        found[spec.name] = value
+    return found
 
 
 async def record_run(
