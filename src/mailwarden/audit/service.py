@@ -195,6 +195,8 @@ async def verify_chain(
             report.events += 1
             if wanted is not None and event.hash == wanted:
                 report.anchor_seq = event.seq
+        for event in page:
+            session.expunge(event)  # a million events must not pile up in the session
         if len(page) < _PAGE:
             break
     report.head_seq, report.head_hash = last, prev
