@@ -146,6 +146,7 @@ def hold_add(
     from mailwarden.core.errors import InputError
     from mailwarden.mailboxes import service as mailboxes
     from mailwarden.recovery.selection import parse_day
+    from mailwarden.retention.plan import scheduled_held
     from mailwarden.retention.policies import HoldSpec, add_hold, hold_dict
 
     run = Run(config, as_json, lang)
@@ -161,14 +162,18 @@ def hold_add(
     except InputError as exc:
         run.fail(exc)
 
-    async def go() -> dict[str, Any]:
+    async def go() -> tuple[dict[str, Any], int]:
         async with run.database() as db:
             box = await mailboxes.get_mailbox(db, mailbox)
-            return hold_dict(await add_hold(db, _actor(), box, spec), box.name)
+            added = await add_hold(db, _actor(), box, spec)
+            async with db.session() as session:
+                return hold_dict(added, box.name), await scheduled_held(session, added)
 
-    hold = run_async(go)
-    run.emit({"ok": True, "hold": hold})
+    hold, scheduled = run_async(go)
+    run.emit({"ok": True, "hold": hold, "scheduled_held": scheduled})
     run.say(run.t("retention.hold_added", name=hold["name"], mailbox=hold["mailbox"]), style="green")
+    if scheduled:
+        run.say(run.t("retention.hold_covers_scheduled", count=scheduled), style="yellow")
 
 
 @hold_app.command("list")

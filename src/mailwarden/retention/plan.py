@@ -21,7 +21,16 @@ from mailwarden.mailboxes.models import Mailbox
 from mailwarden.retention.models import ALL_FOLDERS, LegalHold, RetentionPolicy
 from mailwarden.retention.rules import Candidate, HoldScope, cutoff, held_by, keep_text
 
-__all__ = ["BASIS", "Plan", "PlanLine", "active_holds", "candidate", "effective_policy", "make_plan"]
+__all__ = [
+    "BASIS",
+    "Plan",
+    "PlanLine",
+    "active_holds",
+    "candidate",
+    "effective_policy",
+    "make_plan",
+    "scheduled_held",
+]
 
 #: the date a message's age counts from (see :mod:`.rules`)
 BASIS: ColumnElement[datetime] = func.coalesce(Message.internal_date, Message.date, Message.archived_at)
@@ -146,3 +155,18 @@ async def make_plan(session: AsyncSession, mailboxes: Sequence[Mailbox], now: da
         plan.lines.extend(lines.values())
     plan.lines.sort(key=lambda line: (line.mailbox, line.folder))
     return plan
+
+
+async def scheduled_held(session: AsyncSession, hold: LegalHold) -> int:
+    """How many messages waiting in scheduled purge batches ``hold`` covers: the run will keep them."""
+    scope = HoldScope(hold.name, hold.mailbox_id, hold.folder, hold.since, hold.before, hold.address)
+    rows = await session.execute(
+        select(*COLUMNS)
+        .join(Folder, Message.folder_id == Folder.id)
+        .where(
+            Message.mailbox_id == hold.mailbox_id,
+            Message.purge_batch_id.is_not(None),
+            Message.purged_at.is_(None),
+        )
+    )
+    return sum(1 for row in rows.all() if held_by(candidate(row), [scope]) is not None)

@@ -86,8 +86,9 @@ def test_a_run_rechecks_holds_purges_content_only_and_keeps_shared_blobs(archive
     ok(archive, "archive", "retention", "set", "sales", "--folder", "Sent", "--keep", "10y")
     batch = ok(archive, "archive", "purge", "schedule", "--grace-days", "0")["batch"]
     assert batch["messages"] == 7
-    ok(archive, "archive", "hold", "add", "late", "--mailbox", "sales", "--reason", "subpoena",
-       "--folder", "客户/重要")  # fmt: skip
+    late = archive("archive", "hold", "add", "late", "--mailbox", "sales", "--reason", "subpoena",
+                   "--folder", "客户/重要")  # fmt: skip
+    assert late.code == 0 and "2 messages waiting in scheduled purge batches" in late.stdout
     run = archive("archive", "purge", "run")
     assert run.code == 0 and f"Purge batch {batch['batch']}: 5 messages purged" in run.stdout
     assert "2 kept" in run.stdout and "4 blob files removed" in run.stdout
