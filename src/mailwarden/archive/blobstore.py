@@ -281,6 +281,16 @@ class BlobStore:
         with self.open(sha256) as stream:
             shutil.copyfileobj(stream, target, CHUNK)
 
+    def remove(self, sha256: str) -> bool:
+        """Delete a blob's file (a retention purge); False when it was not there."""
+        try:
+            self.path_for(sha256).unlink()
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise StorageError(detail=f"cannot remove blob {sha256}: {exc.strerror or exc}") from exc
+        return True
+
     def iter_shas(self) -> Iterator[str]:
         for path in self.root.glob("??/*.zst"):
             yield path.name[: -len(".zst")]

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from mailwarden.core import clock
 from mailwarden.db.base import Base, UTCDateTime
 
-__all__ = ["Blob", "FlagChange", "Folder", "Message", "SyncAlert", "SyncRun"]
+__all__ = ["Blob", "FlagChange", "Folder", "Message", "Seal", "SyncAlert", "SyncRun"]
 
 
 class Folder(Base):
@@ -112,6 +112,11 @@ class Message(Base):
     gone_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     #: why: "expunged", "folder_gone", "uidvalidity_changed"
     gone_reason: Mapped[str | None] = mapped_column(String(32), default=None)
+    #: the purge batch (``purge_batches.id``) this row is scheduled in; no foreign key, because that table
+    #: belongs to ``retention``, a layer above this one
+    purge_batch_id: Mapped[int | None] = mapped_column(Integer, default=None, index=True)
+    #: when the purge removed the content; the row stays (its seal stays valid), exports and restores skip it
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None, index=True)
 
 
 class FlagChange(Base):
@@ -161,3 +166,21 @@ class SyncAlert(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class Seal(Base):
+    """A link of the archive's hash chain: covers the message rows ``(prev_last_id, last_id]`` (see
+    :mod:`mailwarden.archive.seals`). Seals are only ever added."""
+
+    __tablename__ = "archive_seals"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    #: unique: two sealers racing over the same rows cannot both commit
+    prev_last_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    last_id: Mapped[int] = mapped_column(BigInteger)
+    count: Mapped[int] = mapped_column(Integer)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    #: "id:digest," per row (12 hex digits each): not part of the proof, only to name the row that broke it
+    rows: Mapped[str] = mapped_column(Text)
+    sealed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)

@@ -26,7 +26,10 @@ if TYPE_CHECKING:
     from mailwarden.sync.watch import WatchOptions
 
 app = typer.Typer(
-    help="The archive: sync, watch, verify, status, export, restore. 归档：同步、监视、校验、导出、恢复。",
+    help=(
+        "The archive: sync, watch, verify, status, export, restore, attest, retention, holds, purges. "
+        "归档：同步、监视、校验、导出、恢复、防篡改校验、保留与清除。"
+    ),
     no_args_is_help=True,
 )
 
@@ -341,5 +344,11 @@ def status(
 
 
 # export and restore live in archive_recovery.py; importing it registers them on ``app``
-# (and search, reindex, index-status in archive_search.py)
-from mailwarden.cli import archive_recovery, archive_search  # noqa: E402, F401
+# (search, reindex, index-status, show in archive_search.py; attest and audit in archive_integrity.py;
+# retention, holds and purges in archive_retention.py)
+from mailwarden.cli import (  # noqa: E402, F401
+    archive_integrity,
+    archive_recovery,
+    archive_retention,
+    archive_search,
+)

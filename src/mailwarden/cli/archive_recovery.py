@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -96,6 +97,9 @@ def export_(
     import threading
 
     from mailwarden.archive.blobstore import blob_store
+    from mailwarden.audit.service import local_actor
+    from mailwarden.core.errors import MailwardenError
+    from mailwarden.recovery.events import record_run
     from mailwarden.recovery.export import FORMATS, export_items
     from mailwarden.recovery.selection import select_items
 
@@ -111,16 +115,31 @@ def export_(
         async with run.database() as db:
             boxes = await chosen_mailboxes(run, db, mailbox)
             items = await select_items(db, boxes, selection, search_dir=run.settings.search_dir)
-        progress = run.progress()
-        stop = threading.Event()
-        with progress:
-            task = progress.add_task(str(out), total=len(items))
-            try:
-                return await asyncio.to_thread(
-                    export_items, store, items, fmt, out.absolute(), lambda _: progress.advance(task), stop
-                )
-            finally:
-                stop.set()  # cancelled (Ctrl-C): the thread stops at the next message and cleans up
+            progress = run.progress()
+            stop = threading.Event()
+            target = out.absolute()
+            audit = functools.partial(
+                record_run,
+                db,
+                local_actor(),
+                "archive.export",
+                str(target),
+                mailboxes=[b.name for b in boxes],
+                selection=selection,
+            )
+            with progress:
+                task = progress.add_task(str(out), total=len(items))
+                try:
+                    report = await asyncio.to_thread(
+                        export_items, store, items, fmt, target, lambda _: progress.advance(task), stop
+                    )
+                except MailwardenError as exc:
+                    await audit(error=exc)
+                    raise
+                finally:
+                    stop.set()  # cancelled (Ctrl-C): the thread stops at the next message and cleans up
+            await audit(result=report.as_dict())
+            return report
 
     report = run_async(go)
     run.emit({"ok": True, **report.as_dict()})
@@ -155,9 +174,11 @@ def restore_(
 ) -> None:
     """APPEND archived messages into another account, with flags and dates; safe to run again. 恢复邮件。"""
     from mailwarden.archive.blobstore import blob_store
-    from mailwarden.core.errors import InputError, SystemFailure
+    from mailwarden.audit.service import local_actor
+    from mailwarden.core.errors import InputError, MailwardenError, SystemFailure
     from mailwarden.mailboxes import service as mailboxes
     from mailwarden.mailboxes.connect import open_imap, wants_compression
+    from mailwarden.recovery.events import record_run
     from mailwarden.recovery.lease import target_lease
     from mailwarden.recovery.restore import parse_folder_map, restore
     from mailwarden.recovery.selection import select_items
@@ -182,6 +203,15 @@ def restore_(
                     raise InputError("recovery.source_needed" if others else "recovery.nothing_archived")
                 origin = others[0]
             items = await select_items(db, [origin], selection, search_dir=run.settings.search_dir)
+            audit = functools.partial(
+                record_run,
+                db,
+                local_actor(),
+                "archive.restore",
+                target.name,
+                mailboxes=[origin.name],
+                selection=selection,
+            )
             progress = run.progress()
             with progress:
                 task = progress.add_task(f"{origin.name} → {target.name}", total=len(items))
@@ -198,9 +228,14 @@ def restore_(
                             db, store, target, client, items, mapping, lambda *_: progress.advance(task)
                         )
                         await client.logout()
-                except SystemFailure as exc:  # not the user's mistake: running it again resumes
-                    run.say(run.t("recovery.restore_failed", target=target.name, error=exc.render(run.lang)))
+                except MailwardenError as exc:
+                    await audit(error=exc)
+                    if isinstance(exc, SystemFailure):  # not the user's mistake: running it again resumes
+                        run.say(
+                            run.t("recovery.restore_failed", target=target.name, error=exc.render(run.lang))
+                        )
                     raise
+            await audit(result=report.as_dict())
             return report
 
     report = run_async(go)

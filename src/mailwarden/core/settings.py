@@ -63,6 +63,9 @@ class ArchiveSettings(BaseModel):
     dir: Path | None = None
     #: COMPRESS=DEFLATE on IMAP: ``auto`` uses it for servers that are not on this machine
     compress: Literal["auto", "always", "never"] = "auto"
+    #: days between ``archive purge schedule`` and the earliest ``archive purge run`` that executes it:
+    #: the time to notice a mistake and cancel (decision 0010)
+    purge_grace_days: int = Field(default=30, ge=0, le=3650)
 
 
 class SearchSettings(BaseModel):

@@ -21,6 +21,8 @@ MODEL_MODULES = (
     "mailwarden.access.models",
     "mailwarden.notify.models",
     "mailwarden.recovery.models",
+    "mailwarden.audit.models",
+    "mailwarden.retention.models",
 )
 
 

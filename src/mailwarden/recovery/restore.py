@@ -199,7 +199,7 @@ async def _present(
             )
         )
         live = set(uids)
-        for uid, sha in rows.tuples():
+        for uid, sha in rows.all():
             if uid is not None and uid in live:
                 known[uid] = sha
     found.update(known.values())

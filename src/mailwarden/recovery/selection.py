@@ -6,7 +6,8 @@ INTERNALDATE (when the server received the message), as IMAP's SINCE and BEFORE 
 whatever the sender's clock said.
 
 Tombstoned copies (gone from the server) are left out unless asked for: a restore after a disaster should
-bring back the mailbox as it was, not every message ever deleted from it.
+bring back the mailbox as it was, not every message ever deleted from it. Purged copies (retention, decision
+0010) are always left out: their content is gone on purpose.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def _query(mailbox: Mailbox, selection: Selection) -> Select[Message, Folder]:
     query: Select[Message, Folder] = (
         select(Message, Folder)
         .join(Folder, Message.folder_id == Folder.id)
-        .where(Message.mailbox_id == mailbox.id)
+        .where(Message.mailbox_id == mailbox.id, Message.purged_at.is_(None))
         .order_by(Folder.name, Message.uidvalidity, Message.uid)
     )
     if selection.folders:

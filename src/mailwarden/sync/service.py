@@ -17,6 +17,7 @@ from sqlalchemy import update
 
 from mailwarden.archive.blobstore import BlobStore
 from mailwarden.archive.models import SyncRun
+from mailwarden.archive.seals import seal
 from mailwarden.core import clock
 from mailwarden.core.errors import ConflictError, MailwardenError
 from mailwarden.core.secrets import SecretValue
@@ -70,6 +71,9 @@ async def recorded_pass(
     status, error_kind, error = "failed", None, None
     try:
         outcome = await sync_pass(db, store, client, mailbox.id, options, progress, only)
+        # the rows this pass committed join the archive's hash chain (decision 0010); a pass that stored
+        # nothing finds nothing to seal in one query
+        await seal(db)
         status = "ok"
         return run, outcome
     except MailwardenError as exc:

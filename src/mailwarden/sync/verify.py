@@ -147,6 +147,8 @@ async def _verify_folder(
         elif sizes.get(uid) != message.size:
             detail = f"server {sizes.get(uid)} bytes, archive {message.size}"
             report.differences.append(Difference("mismatched", *where, detail=detail))
+        if message.purged_at is not None:
+            continue  # purged by retention: the blob is gone on purpose (decision 0010)
         if deep:
             intact = await asyncio.to_thread(store.verify, message.sha256)
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import socket
@@ -211,6 +212,19 @@ def test_a_restore_stopped_by_the_server_resumes_where_it_stopped(
     assert (resumed.json["appended"], resumed.json["present"]) == (len(SEEDS) - first, first)
     for folder in FOLDERS:
         assert server_view(dovecot, b, folder) == expected(folder), folder
+    with sqlite3.connect(database_file(source_archived)) as conn:
+        events = conn.execute(
+            "SELECT action, target, actor, detail FROM audit_events ORDER BY seq"
+        ).fetchall()
+    assert [(a, t) for a, t, _, _ in events] == [("archive.restore", "target")] * 2  # each run, failed or not
+    assert all(actor.startswith("cli:") for _, _, actor, _ in events)
+    failed, done = (json.loads(detail) for *_, detail in events)
+    assert (failed["outcome"], failed["error"]["kind"], failed["mailboxes"]) == (
+        "failed",
+        "imap_error",
+        ["source"],
+    )
+    assert (done["outcome"], done["result"]["appended"]) == ("ok", len(SEEDS) - first)
 
 
 def test_a_message_the_target_cannot_take_is_reported_and_the_others_are_restored(

@@ -1,0 +1,1 @@
+"""Retention policies, legal holds and explicit, reversible purges of archived messages (decision 0010)."""
