@@ -62,6 +62,7 @@ def search_(
     lang: LangOpt = None,
 ) -> None:
     """Full-text search of the archive, Chinese and English. 全文搜索归档（中英文）。"""
+    from mailwarden.audit.service import local_actor
     from mailwarden.search.service import search
     from mailwarden.search.store import IndexStore
 
@@ -70,7 +71,9 @@ def search_(
 
     async def go() -> Any:
         async with run.database() as db:
-            return await search(db, store, query, limit=limit, offset=offset, newest_first=newest)
+            return await search(
+                db, store, query, limit=limit, offset=offset, newest_first=newest, actor=local_actor()
+            )
 
     try:
         results = run_async(go)
@@ -226,6 +229,7 @@ def show(
     from dataclasses import asdict
 
     from mailwarden.archive.blobstore import blob_store
+    from mailwarden.audit.service import local_actor
     from mailwarden.search.view import raw_message, view_message
 
     run = Run(config, as_json, lang)
@@ -233,7 +237,10 @@ def show(
 
     async def go() -> Any:
         async with run.database() as db:
-            return await (raw_message(db, blobs, row_id) if raw else view_message(db, blobs, row_id))
+            actor = local_actor()
+            if raw:
+                return await raw_message(db, blobs, row_id, actor=actor)
+            return await view_message(db, blobs, row_id, actor=actor)
 
     try:
         found = run_async(go)

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from sqlalchemy import Select, func, or_, select
 
 from mailwarden.archive.blobstore import BlobStore
 from mailwarden.archive.models import Message
+from mailwarden.archive.purged import purged_row_ids
 from mailwarden.core import clock
 from mailwarden.core.errors import ConflictError, StorageError
 from mailwarden.db.engine import Database
@@ -59,7 +60,7 @@ class IndexReport:
     rebuilt: bool = False
 
 
-_Row = Select[int, int, int, str, datetime | None, str | None, str | None, str | None]
+_Row = Select[int, int, int, str, datetime | None, str | None, str | None, str | None, datetime | None]
 
 
 def _rows() -> _Row:
@@ -72,6 +73,7 @@ def _rows() -> _Row:
         Message.subject,
         Message.from_addr,
         Message.from_name,
+        Message.purged_at,
     )
 
 
@@ -155,8 +157,9 @@ class _Run:
                 rows = await self._fetch(after, self.state.holes)
                 if not rows:
                     break
-                built = await self._build(rows)
-                await asyncio.to_thread(self._write, writer, built)
+                # a purged row gets no document, and its old one goes with the batch's replacements
+                built = await self._build([row for row in rows if row.purged_at is None])
+                await asyncio.to_thread(self._write, writer, built, [row.id for row in rows])
                 self.state.cursor = max(after, max(row.id for row in rows))
                 self._update_holes(rows, after)
                 store.write_state(generation, self.state)
@@ -164,6 +167,7 @@ class _Run:
                     progress(len(rows), total)
                 if len(rows) < BATCH:
                     break  # everything after the cursor, and every hole that showed up, is done
+            await self._drop_purged(writer, generation, store)
         except BaseException:
             writer.rollback()
             raise
@@ -173,13 +177,30 @@ class _Run:
         # lets pending segment merges finish and gives the writer's lock back
         await asyncio.to_thread(writer.wait_merging_threads)
 
-    def _write(self, writer: tantivy.IndexWriter, built: Sequence[work.Built]) -> None:
+    async def _drop_purged(self, writer: tantivy.IndexWriter, generation: Path, store: IndexStore) -> None:
+        """Remove the documents of rows purged since the last run (``archive purge run``). Looked for with
+        an overlap of :data:`HOLE_PATIENCE`: a purge that committed late is not missed; a second delete is
+        free."""
+        now = clock.now()
+        since = None
+        if self.state.purged_cursor is not None:
+            since = datetime.fromisoformat(self.state.purged_cursor) - timedelta(seconds=HOLE_PATIENCE)
+        async with self.db.session() as session:
+            purged = await purged_row_ids(session, since)
+        if purged:
+            await asyncio.to_thread(self._write, writer, [], purged)
+        self.state.purged_cursor = now.isoformat()
+        store.write_state(generation, self.state)
+
+    def _write(
+        self, writer: tantivy.IndexWriter, built: Sequence[work.Built], replaced: Sequence[int]
+    ) -> None:
         found: list[dict[str, Any]] = []
-        if not self.fresh and built:
+        if not self.fresh and replaced:
             # replace: a delete applies to the documents added before it, so the new ones stay. (By query:
             # tantivy-py's delete_documents_by_term makes a signed term for a Python int and deletes nothing
             # from an unsigned field; tests/integration/cli/test_archive_search.py would catch a return.)
-            ids = tantivy.Query.term_set_query(self.index.schema, "row_id", [item.row_id for item in built])
+            ids = tantivy.Query.term_set_query(self.index.schema, "row_id", list(replaced))
             writer.delete_documents_by_query(ids)
         for item in built:
             writer.add_document(work.to_document(item.fields))

@@ -5,7 +5,9 @@ index is searched, copies of one message (same blob: INBOX and a project folder,
 listing where it is, and each hit gets a snippet with the searched words marked.
 
 ``mailbox_ids`` limits a search to the mailboxes a reader may see: the limit is part of the index query, so
-nothing of another mailbox is counted, ranked or shown.
+nothing of another mailbox is counted, ranked or shown. Each search is an ``archive.search`` event in the
+audit chain (who, the query, how many it found); a purged message is never shown, even before the index has
+dropped it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from mailwarden.archive.models import Folder, Message
+from mailwarden.audit.service import record
 from mailwarden.core.errors import NotFoundError
 from mailwarden.db.engine import Database
 from mailwarden.mailboxes.models import Mailbox
@@ -92,7 +95,7 @@ async def _places(db: Database, row_ids: Sequence[int]) -> dict[int, tuple[str, 
             select(Message.id, Mailbox.name, Folder.name, Message.gone_at)
             .join(Folder, Message.folder_id == Folder.id)
             .join(Mailbox, Message.mailbox_id == Mailbox.id)
-            .where(Message.id.in_(row_ids))
+            .where(Message.id.in_(row_ids), Message.purged_at.is_(None))
         )
         return {row_id: (box, folder, gone is not None) for row_id, box, folder, gone in rows.all()}
 
@@ -116,6 +119,7 @@ async def search(
     offset: int = 0,
     mailbox_ids: Sequence[int] | None = None,
     newest_first: bool = False,
+    actor: str,
 ) -> Results:
     """Run ``text`` against the current index. Raises ``InputError`` for a malformed query,
     ``NotFoundError`` for an unknown folder or mailbox or when no index was built yet."""
@@ -129,6 +133,11 @@ async def search(
     places = await _places(db, [row_id for group in page.groups for row_id in row_ids(group)])
     pattern = pattern_for(query.needles())
     hits = [hit for hit in (_hit(group, places, pattern) for group in page.groups) if hit is not None]
+    async with db.session() as session, session.begin():
+        detail = {"total": page.total, "shown": [hit.row_id for hit in hits], "offset": offset}
+        if mailbox_ids is not None:
+            detail["mailbox_ids"] = sorted(mailbox_ids)
+        await record(session, actor=actor, action="archive.search", target=text, detail=detail)
     return Results(text, page.total, hits, (time.perf_counter() - started) * 1000)
 
 

@@ -2,6 +2,8 @@
 
 For ``archive show`` (after a search) and later the web UI. The raw bytes are re-hashed on the way
 (:meth:`BlobStore.read` checks nothing; :func:`read_checked` does), so what is shown is what was archived.
+Each view is an ``archive.view`` event in the audit chain; a purged message is gone (``NotFoundError``
+saying so).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy import select
 
 from mailwarden.archive.blobstore import BlobStore
 from mailwarden.archive.models import Folder, Message
+from mailwarden.audit.service import record
 from mailwarden.core.errors import NotFoundError, StorageError
 from mailwarden.db.engine import Database
 from mailwarden.mailboxes.models import Mailbox
@@ -66,18 +69,37 @@ async def _row(db: Database, row_id: int) -> tuple[Message, Folder, Mailbox]:
     if found is None:
         raise NotFoundError("archive.no_such_message", row_id=row_id)
     message, folder, mailbox = found
+    if message.purged_at is not None:
+        raise NotFoundError("archive.message_purged", row_id=row_id, at=message.purged_at.isoformat())
     return message, folder, mailbox
 
 
-async def raw_message(db: Database, blobs: BlobStore, row_id: int) -> tuple[Message, bytes]:
-    message, _, _ = await _row(db, row_id)
-    return message, read_checked(blobs, message.sha256)
+async def _viewed(
+    db: Database, actor: str, message: Message, folder: Folder, box: Mailbox, raw: bool
+) -> None:
+    detail = {
+        "sha256": message.sha256,
+        "mailbox": box.name,
+        "folder": folder.name,
+        "uid": message.uid,
+        "raw": raw,
+    }
+    async with db.session() as session, session.begin():
+        await record(session, actor=actor, action="archive.view", target=str(message.id), detail=detail)
 
 
-async def view_message(db: Database, blobs: BlobStore, row_id: int) -> MessageView:
+async def raw_message(db: Database, blobs: BlobStore, row_id: int, *, actor: str) -> tuple[Message, bytes]:
+    message, folder, mailbox = await _row(db, row_id)
+    raw = read_checked(blobs, message.sha256)
+    await _viewed(db, actor, message, folder, mailbox, raw=True)
+    return message, raw
+
+
+async def view_message(db: Database, blobs: BlobStore, row_id: int, *, actor: str) -> MessageView:
     """Raises ``NotFoundError`` for an unknown row id, ``StorageError`` for a blob that cannot be read."""
     message, folder, mailbox = await _row(db, row_id)
     parsed = parse_message(read_checked(blobs, message.sha256))
+    await _viewed(db, actor, message, folder, mailbox, raw=False)
 
     def people(addresses: list[Any]) -> list[str]:
         return [f"{a.name} <{a.address}>" if a.name else (a.address or "") for a in addresses]

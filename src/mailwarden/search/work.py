@@ -37,6 +37,7 @@ class Facts(NamedTuple):
 
 
 def facts_of(row: Any) -> Facts:
+    """From an indexer row (see ``indexer._rows``)."""
     return Facts(
         RowFacts(row.id, row.mailbox_id, row.folder_id, row.sha256, row.internal_date),
         row.subject,

@@ -186,3 +186,19 @@ def test_show_refuses_a_blob_changed_on_disk(lab: tuple[CLI, MailUser], tmp_path
         assert changed.code == 1 and "no longer match" in changed.stderr
     finally:
         blob.write_bytes(original)
+
+
+def test_searches_and_views_are_in_the_audit_trail(lab: tuple[CLI, MailUser]) -> None:
+    cli, _ = lab
+    row_id = search(cli, "信用证 folder:客户/*")["hits"][0]["row_id"]
+    assert cli("archive", "show", str(row_id)).code == 0
+    trail = cli("archive", "audit", "--action", "archive", "--json")
+    assert trail.code == 0, trail.output
+    events = trail.json["events"]
+    searched = next(
+        e for e in events if e["action"] == "archive.search" and e["target"] == "信用证 folder:客户/*"
+    )
+    assert searched["detail"]["shown"] == [row_id] and searched["actor"].startswith("cli:")
+    viewed = next(e for e in events if e["action"] == "archive.view" and e["target"] == str(row_id))
+    assert viewed["detail"]["folder"] == "客户/重要"
+    assert cli("archive", "attest", "--no-blobs").code == 0  # and the chain still holds

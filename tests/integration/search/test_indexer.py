@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from mailwarden.archive import service
 from mailwarden.archive.blobstore import BlobStore
 from mailwarden.archive.models import Blob, Folder, Message
+from mailwarden.audit.models import AuditEvent
+from mailwarden.core import clock
 from mailwarden.db.engine import Database
 from mailwarden.mailboxes.models import Mailbox, new_uid
 from mailwarden.search import indexer
@@ -70,7 +73,7 @@ async def test_a_rebuild_through_worker_processes_then_catching_up(
 
     report = await indexer.rebuild(db, blobs, index)
     assert (report.indexed, report.problems, report.rebuilt) == (900, 0, True)
-    found = await search(db, index, "询盘", limit=100)
+    found = await search(db, index, "询盘", limit=100, actor="test")
     assert (found.total, len(found.hits)) == (18, 9)  # nine messages, each in two folders: one hit each
     assert all(hit.also_in for hit in found.hits)
     assert len(await matching_rows(db, index, "询盘 folder:Archive")) == 9
@@ -79,7 +82,7 @@ async def test_a_rebuild_through_worker_processes_then_catching_up(
     await service.store_batch(db, blobs, later, [_copy(blobs, 1, _raw(999, "信用证 draft"))])
     assert (await indexer.catch_up(db, blobs, index)).indexed == 1
     assert (await indexer.catch_up(db, blobs, index)).indexed == 0
-    assert [hit.folder for hit in (await search(db, index, "信用证")).hits] == ["Sent"]
+    assert [hit.folder for hit in (await search(db, index, "信用证", actor="test")).hits] == ["Sent"]
 
 
 async def test_ids_committed_out_of_order_are_not_skipped(
@@ -115,6 +118,37 @@ async def test_ids_committed_out_of_order_are_not_skipped(
     assert state.cursor == 100 and state.holes[0][:2] == [2, 99]
     await add(50, 50, "finally visible")
     assert (await indexer.catch_up(db, blobs, index)).indexed == 1
-    assert (await search(db, index, "finally")).total == 1
+    assert (await search(db, index, "finally", actor="test")).total == 1
     state = index.read_state(index.current())  # type: ignore[arg-type]
     assert [hole[:2] for hole in state.holes] == [[2, 49], [51, 99]]
+
+
+async def test_purged_messages_leave_the_index_and_are_never_shown(
+    db: Database, blobs: BlobStore, index: IndexStore
+) -> None:
+    folder = await _folder(db, "INBOX")
+    await service.store_batch(db, blobs, folder, [_copy(blobs, n, _raw(n, "报价 quote")) for n in (1, 2)])
+    await indexer.rebuild(db, blobs, index)
+    async with db.session() as session:
+        first = await session.scalar(select(Message).where(Message.uid == 1))
+        assert first is not None
+        first.purged_at = clock.now()  # what archive purge run does (the blob goes too)
+        await session.commit()
+    shown = await search(db, index, "报价", actor="test")
+    assert shown.total == 2 and [hit.row_id for hit in shown.hits] == [2]  # hidden before the index knows
+    await indexer.catch_up(db, blobs, index)
+    shown = await search(db, index, "报价", actor="test")
+    assert shown.total == 1 and [hit.row_id for hit in shown.hits] == [2]
+    rebuilt = await indexer.rebuild(db, blobs, index)
+    assert rebuilt.indexed == 1 and rebuilt.problems == 0
+
+
+async def test_each_search_is_an_audit_event(db: Database, blobs: BlobStore, index: IndexStore) -> None:
+    folder = await _folder(db, "INBOX")
+    await service.store_batch(db, blobs, folder, [_copy(blobs, 1, _raw(1, "询盘"))])
+    await indexer.rebuild(db, blobs, index)
+    await search(db, index, "询盘 OR nothing", actor="cli:alice@host")
+    async with db.session() as session:
+        event = await session.scalar(select(AuditEvent).where(AuditEvent.action == "archive.search"))
+    assert event is not None
+    assert (event.actor, event.target, event.detail["total"]) == ("cli:alice@host", "询盘 OR nothing", 1)
