@@ -10,7 +10,10 @@ from mailwarden.recovery.selection import Selection
 
 def test_every_filter_is_recorded_as_json_values() -> None:
     chosen = Selection(
-        folders=("INBOX", "客户/重要"), since=datetime(2024, 3, 1, tzinfo=UTC), message_ids=("a@b",)
+        folders=("INBOX", "客户/重要"),
+        since=datetime(2024, 3, 1, tzinfo=UTC),
+        message_ids=("a@b",),
+        query="询盘 from:acme.de",
     )
     assert selection_dict(chosen) == {
         "folders": ["INBOX", "客户/重要"],
@@ -18,4 +21,5 @@ def test_every_filter_is_recorded_as_json_values() -> None:
         "before": None,
         "message_ids": ["a@b"],
         "include_gone": False,
+        "query": "询盘 from:acme.de",
     }
