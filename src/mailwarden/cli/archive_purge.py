@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from mailwarden.cli import archive_search
 from mailwarden.cli.archive import MailboxArg, chosen_mailboxes
 from mailwarden.cli.archive_retention import purge_app
 from mailwarden.cli.common import ConfigOpt, JsonOpt, LangOpt, Run, run_async
@@ -140,12 +141,18 @@ def run_(config: ConfigOpt = None, as_json: JsonOpt = False, lang: LangOpt = Non
     run = Run(config, as_json, lang)
     store = blob_store(run.settings.archive_dir)
 
+    index: dict[str, Any] | None = None
+
     async def go() -> list[dict[str, Any]]:
+        nonlocal index
         async with run.database() as db:
-            return [r.as_dict() for r in await run_due(db, store, _actor())]
+            done = [r.as_dict() for r in await run_due(db, store, _actor())]
+            if any(r["purged"] for r in done):  # the search index drops them now, not at the next sync
+                index = await archive_search.index_new(run, db)
+            return done
 
     results = run_async(go)
-    run.emit({"ok": True, "batches": results})
+    run.emit({"ok": True, "batches": results, "index": index})
     if not results:
         run.say(run.t("retention.run_nothing"))
     for r in results:

@@ -96,6 +96,12 @@ def test_a_run_rechecks_holds_purges_content_only_and_keeps_shared_blobs(archive
     purged = {r[0] for r in sql(archive, "SELECT sha256 FROM archive_messages WHERE purged_at IS NOT NULL")}
     assert SHARED.sha256 in purged and blob_path(archive, SHARED.sha256).exists()  # Sent still needs it
     assert all(not blob_path(archive, sha).exists() for sha in purged - {SHARED.sha256})
+    found = ok(
+        archive, "archive", "search", "询盘 OR 信用证 OR 报价", "--limit", "100"
+    )  # the index dropped them
+    assert {hit["folder"] for hit in found["hits"]} <= {"Sent", "客户/重要"} and found["total"] == len(
+        found["hits"]
+    )
     attest = archive("archive", "attest", "--json")
     assert attest.code == 0 and attest.json["blobs"]["checked"] == 4, attest.output
     out = archive.root / "left.zip"
@@ -103,7 +109,7 @@ def test_a_run_rechecks_holds_purges_content_only_and_keeps_shared_blobs(archive
     with zipfile.ZipFile(out) as z:
         manifest = json.loads(z.read("manifest.json"))
     assert sorted(e["folder"] for e in manifest["entries"]) == ["Sent", "Sent", "客户/重要", "客户/重要"]
-    assert actions(archive)[-2:] == ["archive.purge.execute", "archive.export"]
+    assert actions(archive)[-3:] == ["archive.purge.execute", "archive.search", "archive.export"]
 
 
 def test_bad_input_is_a_usage_error(archive: CLI) -> None:
