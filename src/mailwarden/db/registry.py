@@ -21,6 +21,7 @@ MODEL_MODULES = (
     "mailwarden.access.models",
     "mailwarden.notify.models",
     "mailwarden.recovery.models",
+    "mailwarden.inbox.models",
 )
 
 
