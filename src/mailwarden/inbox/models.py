@@ -164,6 +164,7 @@ class ConversationMessage(Base):
         UniqueConstraint("mailbox_id", "sha256", name="uq_inbox_messages_blob"),
         CheckConstraint("direction IN ('in', 'out')", name="direction_known"),
         Index("ix_inbox_messages_message_id", "mailbox_id", "message_id"),
+        Index("ix_inbox_messages_in_reply_to", "mailbox_id", "in_reply_to"),
         Index("ix_inbox_messages_conversation", "conversation_id", "at"),
     )
 
@@ -179,6 +180,9 @@ class ConversationMessage(Base):
     sha256: Mapped[str | None] = mapped_column(String(64), default=None)
     #: without angle brackets
     message_id: Mapped[str | None] = mapped_column(Text, default=None)
+    #: the message it answers: lets a parent archived *after* its reply (Sent synced before INBOX) find the
+    #: reply's conversation instead of opening a second one
+    in_reply_to: Mapped[str | None] = mapped_column(Text, default=None)
     direction: Mapped[str] = mapped_column(String(3))
     #: :data:`.noise.KINDS`: person, bounce, auto_reply, ...; with the evidence (header, value, means)
     noise: Mapped[str] = mapped_column(String(16), default="person")
@@ -234,5 +238,8 @@ class IngestCursor(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     position: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: batches committed: a batch claims the cursor with ``WHERE batches = <as read>``, so two ingests
+    #: running at once never both commit the same rows
+    batches: Mapped[int] = mapped_column(BigInteger, default=0)
     holes: Mapped[list[Any]] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)

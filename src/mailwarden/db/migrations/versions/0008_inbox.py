@@ -2,7 +2,7 @@
 
 Revision ID: 0008
 Revises: 0005
-Create Date: 2026-11-27 13:35:50.793273
+Create Date: 2026-11-27 13:36:43.420481
 """
 
 from collections.abc import Sequence
@@ -38,6 +38,7 @@ def upgrade() -> None:
         "inbox_ingest_cursor",
         sa.Column("name", sa.String(length=32), nullable=False),
         sa.Column("position", sa.BigInteger(), nullable=False),
+        sa.Column("batches", sa.BigInteger(), nullable=False),
         sa.Column("holes", sa.JSON(), nullable=False),
         sa.Column("updated_at", mailwarden.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_inbox_ingest_cursor")),
@@ -162,6 +163,7 @@ def upgrade() -> None:
         sa.Column("archive_message_id", sa.Integer(), nullable=True),
         sa.Column("sha256", sa.String(length=64), nullable=True),
         sa.Column("message_id", sa.Text(), nullable=True),
+        sa.Column("in_reply_to", sa.Text(), nullable=True),
         sa.Column("direction", sa.String(length=3), nullable=False),
         sa.Column("noise", sa.String(length=16), nullable=False),
         sa.Column("noise_evidence", sa.JSON(), nullable=False),
@@ -214,6 +216,7 @@ def upgrade() -> None:
             batch_op.f("ix_inbox_messages_archive_message_id"), ["archive_message_id"], unique=False
         )
         batch_op.create_index("ix_inbox_messages_conversation", ["conversation_id", "at"], unique=False)
+        batch_op.create_index("ix_inbox_messages_in_reply_to", ["mailbox_id", "in_reply_to"], unique=False)
         batch_op.create_index("ix_inbox_messages_message_id", ["mailbox_id", "message_id"], unique=False)
 
     op.create_table(
@@ -266,6 +269,7 @@ def downgrade() -> None:
     op.drop_table("inbox_bounces")
     with op.batch_alter_table("inbox_messages", schema=None) as batch_op:
         batch_op.drop_index("ix_inbox_messages_message_id")
+        batch_op.drop_index("ix_inbox_messages_in_reply_to")
         batch_op.drop_index("ix_inbox_messages_conversation")
         batch_op.drop_index(batch_op.f("ix_inbox_messages_archive_message_id"))
 
