@@ -151,6 +151,8 @@ class Conversation(Base):
     suggested_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, onupdate=clock.now)
+    #: when its earliest message was written (``created_at`` is when the row was made)
+    first_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     last_customer_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     last_agent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

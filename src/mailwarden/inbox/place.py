@@ -41,6 +41,7 @@ from mailwarden.inbox.models import (
 )
 from mailwarden.inbox.parties import Contact as PartyContact
 from mailwarden.inbox.prepare import Prepared, Team
+from mailwarden.inbox.subjects import normalise_subject
 from mailwarden.inbox.threading import RecentConversation, decide_thread
 from mailwarden.inbox.tokens import make_token, verify_token
 
@@ -237,6 +238,14 @@ def _touch(conversation: Conversation, item: Prepared) -> None:
     archived before the question it answers must not reopen the conversation)."""
     at = item.at
     newest = conversation.last_message_at is None or at >= conversation.last_message_at
+    if conversation.first_message_at is None or at < conversation.first_message_at:
+        # the thread's start, archived after a reply to it: the conversation is named after it
+        if conversation.first_message_at is not None:
+            conversation.subject = item.parsed.subject
+            conversation.subject_key = normalise_subject(item.parsed.subject)
+        conversation.first_message_at = at
+        if not item.outgoing and item.parties.language is not None:
+            conversation.language = item.parties.language.code
     conversation.last_message_at = max(filter(None, (conversation.last_message_at, at)))
     if item.outgoing:
         conversation.last_agent_at = max(filter(None, (conversation.last_agent_at, at)))

@@ -170,6 +170,7 @@ async def test_a_reply_archived_before_its_question_joins_the_question(archive: 
     await run(archive)
     [conversation] = await conversations(archive)
     assert conversation.status == "pending"  # the newest message is our answer
+    assert (conversation.subject, conversation.first_message_at) == ("LED panels", later(0))  # the start
     assert [m.threaded_by for m in await messages(archive)] == ["new", "answered_first"]
 
 

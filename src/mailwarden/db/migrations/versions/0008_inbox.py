@@ -2,7 +2,7 @@
 
 Revision ID: 0008
 Revises: 0005
-Create Date: 2026-11-27 13:36:43.420481
+Create Date: 2026-11-27 13:41:55.818146
 """
 
 from collections.abc import Sequence
@@ -109,6 +109,7 @@ def upgrade() -> None:
         sa.Column("suggested_ids", sa.JSON(), nullable=False),
         sa.Column("created_at", mailwarden.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", mailwarden.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("first_message_at", mailwarden.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_message_at", mailwarden.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_customer_at", mailwarden.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_agent_at", mailwarden.db.base.UTCDateTime(timezone=True), nullable=True),
