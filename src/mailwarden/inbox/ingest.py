@@ -35,6 +35,7 @@ from mailwarden.archive.blobstore import BlobStore
 from mailwarden.archive.models import Message
 from mailwarden.core import clock
 from mailwarden.db.engine import Database
+from mailwarden.inbox.lookup import BatchLookup
 from mailwarden.inbox.models import ConversationMessage, IngestCursor
 from mailwarden.inbox.place import Placed, place
 from mailwarden.inbox.prepare import ArchiveRow, Prepared, Team, prepare_many
@@ -155,11 +156,14 @@ async def _commit(
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             return False
-        for item in prepared:
-            placed = await place(session, item, team)
-            outcomes[placed.outcome] += 1
+        lookup = BatchLookup(session)
+        await lookup.load(prepared)
+        placed = [await place(lookup, item, team) for item in prepared]
+        await session.flush()
+        for each in placed:
+            outcomes[each.outcome] += 1
             if on_placed is not None:
-                await on_placed(session, placed)
+                await on_placed(session, each)
         position, holes = holes_.advance(state.position, state.holes, (row.id for row in rows))
         await session.execute(
             update(IngestCursor).where(IngestCursor.name == CURSOR).values(position=position, holes=holes)

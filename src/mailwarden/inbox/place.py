@@ -2,8 +2,8 @@
 
 :func:`place` takes a :class:`.prepare.Prepared` message and, in this order:
 
-1. **already** — this mailbox has a message with these bytes (same sha256): nothing to do. The unique
-   constraint on (mailbox, sha256) makes this structural; the check only avoids the failed insert.
+1. **already** — this mailbox has a message with these bytes (same sha256): nothing to do (the caller
+   checks, :mod:`.ingest`). The unique constraint on (mailbox, sha256) makes this structural.
 2. **sent_seen** — our reply, recorded when we sent it (no archived copy yet), now seen in Sent: the row
    gets its archive copy; no new message (the hook the replies of a later step use).
 3. **copy** — the same message with other bytes (same Message-ID, sender, date and subject: as delivered and
@@ -22,14 +22,13 @@ Contacts and companies are created or completed from the message's parties on th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mailwarden.inbox.lookup import BatchLookup
 from mailwarden.inbox.models import (
     BounceLink,
     Company,
@@ -42,68 +41,29 @@ from mailwarden.inbox.models import (
 from mailwarden.inbox.parties import Contact as PartyContact
 from mailwarden.inbox.prepare import Prepared, Team
 from mailwarden.inbox.subjects import normalise_subject
-from mailwarden.inbox.threading import RecentConversation, decide_thread
+from mailwarden.inbox.threading import decide_thread
 from mailwarden.inbox.tokens import make_token, verify_token
 
-__all__ = ["Outcome", "Placed", "SessionLookup", "place"]
+__all__ = ["Outcome", "Placed", "place"]
 
 Outcome = Literal["already", "sent_seen", "copy", "opened", "attached", "internal", "noise"]
 
 
 @dataclass(frozen=True, slots=True)
 class Placed:
-    """What :func:`place` did with one message: what assignment and the SLA clock start from."""
+    """What :func:`place` did with one message: what assignment and the SLA clock start from.
+
+    ``message`` may not be flushed yet (no ``id``): the ingest flushes the batch before it calls hooks."""
 
     outcome: Outcome
-    message_id: int  # the inbox_messages row
-    conversation_id: int | None
+    message: ConversationMessage
     direction: Literal["in", "out"]
     noise: str
     at: datetime
 
-
-class SessionLookup:
-    """:class:`.threading.ConversationLookup` over the tables, limited to one mailbox."""
-
-    def __init__(self, session: AsyncSession, mailbox_id: int) -> None:
-        self.session, self.mailbox_id = session, mailbox_id
-
-    async def conversation_of_message(self, message_id: str) -> str | None:
-        found = await self.session.scalar(
-            select(ConversationMessage.conversation_id)
-            .where(
-                ConversationMessage.mailbox_id == self.mailbox_id,
-                ConversationMessage.message_id == message_id,
-                ConversationMessage.conversation_id.is_not(None),
-            )
-            .order_by(ConversationMessage.id)
-            .limit(1)
-        )
-        return None if found is None else str(found)
-
-    async def conversation_of_token(self, conversation_id: str) -> str | None:
-        found = await self.session.scalar(
-            select(Conversation.id).where(
-                Conversation.uid == conversation_id, Conversation.mailbox_id == self.mailbox_id
-            )
-        )
-        return None if found is None else str(found)
-
-    async def recent_conversations(self, contact_key: str, since: datetime) -> Sequence[RecentConversation]:
-        rows = await self.session.execute(
-            select(Conversation.id, Conversation.subject, Conversation.last_message_at)
-            .join(ContactAddress, ContactAddress.contact_id == Conversation.contact_id)
-            .where(
-                ContactAddress.key == contact_key,
-                Conversation.mailbox_id == self.mailbox_id,
-                Conversation.last_message_at >= since,
-            )
-        )
-        return [
-            RecentConversation(str(cid), contact_key, subject, last)
-            for cid, subject, last in rows.all()
-            if last is not None
-        ]
+    @property
+    def conversation_id(self) -> int | None:
+        return self.message.conversation_id
 
 
 def _message(item: Prepared, **values: object) -> ConversationMessage:
@@ -127,60 +87,47 @@ def _message(item: Prepared, **values: object) -> ConversationMessage:
     )
 
 
-async def _add(session: AsyncSession, row: ConversationMessage) -> ConversationMessage:
-    session.add(row)
-    await session.flush()
+async def _add(lookup: BatchLookup, row: ConversationMessage, *, flush: bool = False) -> ConversationMessage:
+    """Add ``row``; flushed when its id is needed now, else with the next query or the batch's end (one
+    INSERT for many rows: a flush per message was most of the ingest's time)."""
+    lookup.session.add(row)
+    if flush:
+        await lookup.session.flush()
+    lookup.remember(row)
     return row
 
 
 def _placed(outcome: Outcome, row: ConversationMessage, item: Prepared) -> Placed:
     direction: Literal["in", "out"] = "out" if item.outgoing else "in"
-    return Placed(outcome, row.id, row.conversation_id, direction, item.verdict.kind, item.at)
+    return Placed(outcome, row, direction, item.verdict.kind, item.at)
 
 
-async def _copy_of(session: AsyncSession, item: Prepared) -> ConversationMessage | None:
+def _copy_of(lookup: BatchLookup, item: Prepared) -> ConversationMessage | None:
     parsed = item.parsed
-    if not parsed.message_id or parsed.date is None:
+    if parsed.date is None:
         return None  # without a Date the arrival times differ between copies: nothing to compare
-    candidates = await session.scalars(
-        select(ConversationMessage).where(
-            ConversationMessage.mailbox_id == item.row.mailbox_id,
-            ConversationMessage.message_id == parsed.message_id,
-            ConversationMessage.copy_of_id.is_(None),
-        )
-    )
     sender = (item.sender or "").lower()
-    for each in candidates:
+    for each in lookup.with_id(item.row.mailbox_id, parsed.message_id):
         # two different messages can share a Message-ID (<dup@x>): the same id is not the same message
-        if (each.from_addr or "").lower() == sender and each.subject == parsed.subject and each.at == item.at:
+        if (
+            each.copy_of_id is None
+            and (each.from_addr or "").lower() == sender
+            and each.subject == parsed.subject
+            and each.at == item.at
+        ):
             return each
     return None
 
 
-async def _answered_first(session: AsyncSession, item: Prepared) -> int | None:
-    """The conversation of a message archived earlier that answers this one (In-Reply-To)."""
-    if not item.parsed.message_id:
-        return None
-    found: int | None = await session.scalar(
-        select(ConversationMessage.conversation_id)
-        .where(
-            ConversationMessage.mailbox_id == item.row.mailbox_id,
-            ConversationMessage.in_reply_to == item.parsed.message_id,
-            ConversationMessage.conversation_id.is_not(None),
-        )
-        .order_by(ConversationMessage.id)
-        .limit(1)
-    )
-    return found
-
-
-async def _company(session: AsyncSession, party: PartyContact) -> Company | None:
+async def _company(session: AsyncSession, lookup: BatchLookup, party: PartyContact) -> Company | None:
     if party.company is None:
         return None
-    found = await session.scalar(select(Company).where(Company.domain == party.company.domain))
+    found = lookup.companies.get(party.company.domain)
     if found is None:
         found = Company(domain=party.company.domain, display_domain=party.company.display_domain)
         session.add(found)
+        await session.flush()
+        lookup.companies[found.domain] = found
     country = party.company.country
     if found.country is None and country is not None:
         found.country, found.country_source, found.country_evidence = (
@@ -191,24 +138,21 @@ async def _company(session: AsyncSession, party: PartyContact) -> Company | None
     return found
 
 
-async def _contacts(session: AsyncSession, item: Prepared) -> dict[str, Contact]:
+async def _contacts(session: AsyncSession, lookup: BatchLookup, item: Prepared) -> dict[str, Contact]:
     """Each party of the message as a stored contact (created, or completed: a name, a company)."""
     out: dict[str, Contact] = {}
     for party in item.parties.contacts:
-        company = await _company(session, party)
-        if company is not None:
-            await session.flush()
-        address = await session.scalar(select(ContactAddress).where(ContactAddress.key == party.address.key))
-        contact = None if address is None else await session.get(Contact, address.contact_id)
-        while contact is not None and contact.merged_into_id is not None:
-            contact = await session.get(Contact, contact.merged_into_id)
+        company = await _company(session, lookup, party)
+        address = lookup.addresses.get(party.address.key)
+        contact = None if address is None else await lookup.contact(address.contact_id)
         if contact is None:
             contact = Contact(name=party.name, company_id=company.id if company else None)
             session.add(contact)
             await session.flush()
-            session.add(
-                ContactAddress(contact_id=contact.id, key=party.address.key, display=party.address.display)
-            )
+            lookup.contacts[contact.id] = contact
+            key, display = party.address.key, party.address.display
+            lookup.addresses[key] = ContactAddress(contact_id=contact.id, key=key, display=display)
+            session.add(lookup.addresses[key])
         else:
             contact.name = contact.name or party.name
             if contact.company_id is None and company is not None:
@@ -220,7 +164,6 @@ async def _contacts(session: AsyncSession, item: Prepared) -> dict[str, Contact]
             if contact.country is None and country is not None:
                 contact.country, contact.country_source = country.code, country.source
         out[party.address.key] = contact
-    await session.flush()
     return out
 
 
@@ -258,47 +201,40 @@ def _touch(conversation: Conversation, item: Prepared) -> None:
 
 
 async def _bounce_target(
-    session: AsyncSession, item: Prepared, team: Team
+    lookup: BatchLookup, item: Prepared, team: Team
 ) -> tuple[ConversationMessage | None, int | None]:
     """Our message the bounce returned (only one we sent: backscatter names others), and its conversation;
     else the conversation a verified token in the returned headers names."""
     report = item.bounce
     if report is None:
         return None, None
-    if report.message_ids:
-        original = await session.scalar(
-            select(ConversationMessage)
-            .where(
-                ConversationMessage.mailbox_id == item.row.mailbox_id,
-                ConversationMessage.message_id.in_(report.message_ids),
-                ConversationMessage.direction == "out",
-            )
-            .order_by(ConversationMessage.id)
-            .limit(1)
-        )
-        if original is not None:
-            return original, original.conversation_id
-    lookup = SessionLookup(session, item.row.mailbox_id)
+    for message_id in report.message_ids:
+        for original in lookup.with_id(item.row.mailbox_id, message_id):
+            if original.direction == "out":
+                return original, original.conversation_id
+    mailbox = lookup.for_mailbox(item.row.mailbox_id)
     for token in report.conversation_tokens:
         uid = verify_token(token, team.token_keys)
-        found = await lookup.conversation_of_token(uid) if uid else None
+        found = await mailbox.conversation_of_token(uid) if uid else None
         if found is not None:
             return None, int(found)
     return None, None
 
 
 async def _noise(
-    session: AsyncSession, item: Prepared, team: Team, conversation_id: int | None, how: str | None
+    lookup: BatchLookup, item: Prepared, team: Team, conversation_id: int | None, how: str | None
 ) -> Placed:
-    original, bounced_in = await _bounce_target(session, item, team)
+    session = lookup.session
+    original, bounced_in = await _bounce_target(lookup, item, team)
     conversation_id = conversation_id or bounced_in
     row = await _add(
-        session,
+        lookup,
         _message(
             item,
             conversation_id=conversation_id,
             threaded_by="bounce" if bounced_in and conversation_id == bounced_in else how,
         ),
+        flush=item.bounce is not None,
     )
     if item.bounce is not None:
         session.add(
@@ -318,52 +254,42 @@ async def _noise(
     return _placed("noise", row, item)
 
 
-async def place(session: AsyncSession, item: Prepared, team: Team) -> Placed:
-    """Record ``item`` in the inbox tables (see the module docstring). Runs inside the caller's
-    transaction; flushes, never commits."""
-    mailbox_id, parsed = item.row.mailbox_id, item.parsed
-    known = await session.scalar(
-        select(ConversationMessage).where(
-            ConversationMessage.mailbox_id == mailbox_id, ConversationMessage.sha256 == item.row.sha256
-        )
-    )
-    if known is not None:
-        return _placed("already", known, item)
-    if item.outgoing and parsed.message_id:
-        sent = await session.scalar(
-            select(ConversationMessage).where(
-                ConversationMessage.mailbox_id == mailbox_id,
-                ConversationMessage.message_id == parsed.message_id,
-                ConversationMessage.direction == "out",
-                ConversationMessage.sha256.is_(None),
-            )
-        )
-        if sent is not None:
-            sent.sha256, sent.archive_message_id = item.row.sha256, item.row.id
-            await session.flush()
-            return _placed("sent_seen", sent, item)
-    copy = await _copy_of(session, item)
+async def place(lookup: BatchLookup, item: Prepared, team: Team) -> Placed:
+    """Record ``item`` in the inbox tables (see the module docstring), with what ``lookup`` loaded for the
+    batch. The caller has checked that the mailbox has no message with these bytes yet (``already``).
+    Runs inside the caller's transaction; flushes, never commits."""
+    session, mailbox_id, parsed = lookup.session, item.row.mailbox_id, item.parsed
+    if item.outgoing:
+        for sent in lookup.with_id(mailbox_id, parsed.message_id):
+            if sent.direction == "out" and sent.sha256 is None:
+                sent.sha256, sent.archive_message_id = item.row.sha256, item.row.id
+                await session.flush()
+                return _placed("sent_seen", sent, item)
+    copy = _copy_of(lookup, item)
     if copy is not None:
+        if copy.id is None:
+            await session.flush()
         row = _message(item, conversation_id=copy.conversation_id, copy_of_id=copy.id, threaded_by="copy")
-        return _placed("copy", await _add(session, row), item)
+        return _placed("copy", await _add(lookup, row), item)
     party = next((c for c in item.parties.contacts if ("to" if item.outgoing else "from") in c.roles), None)
     decision = await decide_thread(
         parsed,
-        SessionLookup(session, mailbox_id),
+        lookup.for_mailbox(mailbox_id),
         token_keys=team.token_keys,
         contact_key=party.address.key if party else None,
         now=item.at,
     )
     conversation_id = int(decision.conversation_id) if decision.conversation_id else None
     how: str = decision.how
-    if conversation_id is None and (found := await _answered_first(session, item)) is not None:
-        conversation_id, how = found, "answered_first"
+    answered = lookup.answered.get((mailbox_id, parsed.message_id)) if parsed.message_id else None
+    if conversation_id is None and answered is not None:
+        conversation_id, how = answered, "answered_first"
     if not item.verdict.is_person:
-        return await _noise(session, item, team, conversation_id, how if conversation_id else None)
-    contacts = await _contacts(session, item)
+        return await _noise(lookup, item, team, conversation_id, how if conversation_id else None)
+    contacts = await _contacts(session, lookup, item)
     principal = _principal(item, contacts)
     if conversation_id is None and item.outgoing and not contacts:
-        row = await _add(session, _message(item, threaded_by="internal"))
+        row = await _add(lookup, _message(item, threaded_by="internal"))
         return _placed("internal", row, item)
     outcome: Outcome = "attached"
     if conversation_id is None:
@@ -380,16 +306,15 @@ async def place(session: AsyncSession, item: Prepared, team: Team) -> Placed:
         )
         session.add(conversation)
         await session.flush()
+        lookup.conversations[conversation.id] = conversation
         outcome = "opened"
     else:
-        found_conversation = await session.get(Conversation, conversation_id)
-        assert found_conversation is not None  # ids come from rows of this transaction
-        conversation = found_conversation
+        conversation = await lookup.conversation(conversation_id)
     if conversation.contact_id is None and principal is not None:
         conversation.contact_id, conversation.company_id = principal.id, principal.company_id
     _touch(conversation, item)
     row = await _add(
-        session,
+        lookup,
         _message(
             item,
             conversation_id=conversation.id,
