@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from mailwarden.archive.blobstore import BlobStore
 from mailwarden.inbox.bounces import BounceReport, read_bounce
@@ -16,7 +16,10 @@ from mailwarden.inbox.noise import NoiseVerdict, classify
 from mailwarden.inbox.parties import Parties, message_parties, normalise_address
 from mailwarden.mime import ParsedMessage, parse_message
 
-__all__ = ["ArchiveRow", "Prepared", "Team", "prepare", "prepare_many"]
+__all__ = ["CLOCK_SKEW", "ArchiveRow", "Prepared", "Team", "prepare", "prepare_many", "written_at"]
+
+#: how far ahead of the server's clock a sender's Date may be (time zones written wrong, slow clocks)
+CLOCK_SKEW = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +86,17 @@ def prepare(row: ArchiveRow, raw: bytes, team: Team) -> Prepared:
         parties = message_parties(
             parsed, outgoing=outgoing, own_addresses=team.addresses, own_domains=team.domains
         )
-    at = parsed.date or row.internal_date or row.archived_at
-    return Prepared(row, parsed, outgoing, verdict, bounce, parties, at)
+    return Prepared(row, parsed, outgoing, verdict, bounce, parties, written_at(parsed, row))
+
+
+def written_at(parsed: ParsedMessage, row: ArchiveRow) -> datetime:
+    """When the message was written: its Date, unless that is later than the server received it (with
+    :data:`CLOCK_SKEW` to spare) — a sender's clock years ahead would make its message the "newest" of
+    its conversation for ever, and let it decide the status. Without a Date: when the server got it."""
+    received = row.internal_date or row.archived_at
+    if parsed.date is None or parsed.date > received + CLOCK_SKEW:
+        return received
+    return parsed.date
 
 
 def prepare_many(store: BlobStore, rows: Sequence[ArchiveRow], team: Team) -> list[Prepared]:

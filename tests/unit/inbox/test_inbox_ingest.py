@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from mailwarden.archive.models import Message
 from mailwarden.db.engine import Database
 from mailwarden.db.migrate import upgrade
 from mailwarden.inbox.ingest import IngestReport, ingest, load_team, reset_cursor
@@ -239,3 +241,28 @@ async def test_ingest_reads_in_batches_and_again_from_zero_changes_nothing(archi
     assert again.outcomes == {"already": 12} and again.cursor == 12
     assert [(m.id, m.conversation_id, m.sha256) for m in await messages(archive)] == before
     assert len(await conversations(archive)) == 12
+
+
+async def test_a_date_in_the_future_does_not_make_a_message_the_newest(archive: FilledArchive) -> None:
+    await archive.add(mail("LED panels", message_id="q1@weber", at=later(0).replace(year=2099)))
+    await run(archive)
+    [message] = await messages(archive)
+    async with archive.db.session() as session:
+        archived = await session.scalar(select(Message.archived_at))
+    assert message.at == archived  # the server's time, not the sender's year 2099
+
+
+async def test_two_ingests_at_once_place_every_message_once(archive: FilledArchive, tmp_path: Path) -> None:
+    for n in range(30):
+        await archive.add(mail(f"Inquiry {n}", sender=f"b{n}@buyer{n}.de", message_id=f"i{n}@x"))
+    second = Database(f"sqlite:///{tmp_path / 'mw.db'}")
+    team = await load_team(archive.db, [TOKEN_KEY])
+    try:
+        reports = await asyncio.gather(
+            ingest(archive.db, archive.store, team, batch=4), ingest(second, archive.store, team, batch=4)
+        )
+    finally:
+        await second.dispose()
+    assert sum(report.read for report in reports) == 30
+    assert sum(report.outcomes["opened"] for report in reports) == 30
+    assert len(await messages(archive)) == 30 and len(await conversations(archive)) == 30
