@@ -1,9 +1,9 @@
-"""The ingest's decisions against real tables (SQLite): conversations, parties, noise, copies, idempotence."""
+"""The ingest's decisions against real tables, on SQLite and PostgreSQL: conversations, parties, noise,
+copies, idempotence."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 
 from mailwarden.archive.models import Message
 from mailwarden.db.engine import Database
-from mailwarden.db.migrate import upgrade
 from mailwarden.inbox.ingest import IngestReport, ingest, load_team, reset_cursor
 from mailwarden.inbox.models import BounceLink, Company, Contact, Conversation, ConversationMessage
 from mailwarden.inbox.tokens import new_message_id
@@ -20,11 +19,8 @@ from inbox_archive import TOKEN_KEY, FilledArchive, later, mail
 
 
 @pytest.fixture
-async def archive(tmp_path: Path) -> AsyncIterator[FilledArchive]:
-    db = Database(f"sqlite:///{tmp_path / 'mw.db'}")
-    await upgrade(db)
-    yield await FilledArchive.create(db, tmp_path)
-    await db.dispose()
+async def archive(db: Database, tmp_path: Path) -> FilledArchive:
+    return await FilledArchive.create(db, tmp_path)
 
 
 async def run(archive: FilledArchive, batch: int = 200) -> IngestReport:
@@ -252,10 +248,10 @@ async def test_a_date_in_the_future_does_not_make_a_message_the_newest(archive: 
     assert message.at == archived  # the server's time, not the sender's year 2099
 
 
-async def test_two_ingests_at_once_place_every_message_once(archive: FilledArchive, tmp_path: Path) -> None:
+async def test_two_ingests_at_once_place_every_message_once(archive: FilledArchive) -> None:
     for n in range(30):
         await archive.add(mail(f"Inquiry {n}", sender=f"b{n}@buyer{n}.de", message_id=f"i{n}@x"))
-    second = Database(f"sqlite:///{tmp_path / 'mw.db'}")
+    second = Database(archive.db.url.render_as_string(hide_password=False))
     team = await load_team(archive.db, [TOKEN_KEY])
     try:
         reports = await asyncio.gather(

@@ -3,14 +3,12 @@ limit that keeps a reader away from mailboxes they may not see."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from mailwarden.core.errors import InputError, NotFoundError
 from mailwarden.db.engine import Database
-from mailwarden.db.migrate import upgrade
 from mailwarden.inbox import service
 from mailwarden.inbox.ingest import ingest, load_team
 
@@ -18,10 +16,8 @@ from inbox_archive import TOKEN_KEY, FilledArchive, later, mail
 
 
 @pytest.fixture
-async def two(tmp_path: Path) -> AsyncIterator[tuple[FilledArchive, FilledArchive]]:
+async def two(db: Database, tmp_path: Path) -> tuple[FilledArchive, FilledArchive]:
     """sales@ with three conversations (one answered), info@ with one."""
-    db = Database(f"sqlite:///{tmp_path / 'mw.db'}")
-    await upgrade(db)
     sales = await FilledArchive.create(db, tmp_path)
     info = await FilledArchive.create(db, tmp_path, name="info", address="info@example.test")
     await sales.add(
@@ -35,8 +31,7 @@ async def two(tmp_path: Path) -> AsyncIterator[tuple[FilledArchive, FilledArchiv
     await sales.add(first.replace(b"MIME-Version", b"X-Copy: saved by the client\r\nMIME-Version"))
     await info.add(mail("Question", sender="eve@shop.it", to="info@example.test", message_id="e1@shop"))
     await ingest(db, sales.store, await load_team(db, [TOKEN_KEY]))
-    yield sales, info
-    await db.dispose()
+    return sales, info
 
 
 async def test_the_list_is_newest_first_and_filters_by_mailbox_and_status(
