@@ -100,12 +100,16 @@ async def load_team(
     )
 
 
-async def _state(db: Database) -> _State:
+async def _ensure_cursor(db: Database) -> None:
     async with db.session() as session, session.begin():
         new = {"name": CURSOR, "position": 0, "holes": [], "batches": 0, "updated_at": clock.now()}
         await session.execute(db.insert(IngestCursor).values(**new).on_conflict_do_nothing())
+
+
+async def _state(db: Database) -> _State:
+    async with db.session() as session:
         cursor = await session.get(IngestCursor, CURSOR)
-        assert cursor is not None  # inserted above if it was missing
+        assert cursor is not None  # made by _ensure_cursor; never deleted
         return _State(cursor.position, list(cursor.holes), cursor.batches)
 
 
@@ -193,6 +197,7 @@ async def ingest(
     """Place every archived message not placed yet (see the module docstring). Returns what it did."""
     started = time.perf_counter()
     report = IngestReport()
+    await _ensure_cursor(db)
     state = await _state(db)
     total = await _pending(db, state) if progress else 0
     while True:

@@ -8,11 +8,21 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from mailwarden.archive.models import Message
+from mailwarden.core.errors import StorageError
 from mailwarden.db.engine import Database
 from mailwarden.inbox.ingest import IngestReport, ingest, load_team, reset_cursor
-from mailwarden.inbox.models import BounceLink, Company, Contact, Conversation, ConversationMessage
+from mailwarden.inbox.models import (
+    BounceLink,
+    Company,
+    Contact,
+    Conversation,
+    ConversationMessage,
+    IngestCursor,
+)
+from mailwarden.inbox.place import Placed
 from mailwarden.inbox.tokens import new_message_id
 
 from inbox_archive import TOKEN_KEY, FilledArchive, later, mail
@@ -262,3 +272,37 @@ async def test_two_ingests_at_once_place_every_message_once(archive: FilledArchi
     assert sum(report.read for report in reports) == 30
     assert sum(report.outcomes["opened"] for report in reports) == 30
     assert len(await messages(archive)) == 30 and len(await conversations(archive)) == 30
+
+
+async def test_a_failure_inside_a_batch_leaves_nothing_of_it(archive: FilledArchive) -> None:
+    """GIVEN a hook (where assignment will start) that fails on the third message, WHEN the batch fails,
+    THEN nothing of it is stored and the cursor has not moved; the next run places everything."""
+    for n in range(5):
+        await archive.add(mail(f"Inquiry {n}", sender=f"b{n}@buyer{n}.de", message_id=f"i{n}@x"))
+    seen: list[str] = []
+
+    async def hook(session: AsyncSession, placed: Placed) -> None:
+        seen.append(placed.outcome)
+        assert placed.message.id is not None  # flushed before hooks run
+        if len(seen) == 3:
+            raise StorageError(detail="the assignment failed")
+
+    team = await load_team(archive.db, [TOKEN_KEY])
+    with pytest.raises(StorageError):
+        await ingest(archive.db, archive.store, team, on_placed=hook)
+    assert await messages(archive) == [] and await conversations(archive) == []
+    async with archive.db.session() as session:
+        assert await session.scalar(select(IngestCursor.position)) == 0
+    assert (await run(archive)).outcomes == {"opened": 5}
+
+
+async def test_an_unreadable_blob_stops_the_ingest_instead_of_skipping_mail(archive: FilledArchive) -> None:
+    await archive.add(mail("Inquiry", message_id="i1@x"))
+    async with archive.db.session() as session:
+        sha = await session.scalar(select(Message.sha256))
+    assert sha is not None
+    archive.store.path_for(sha).unlink()
+    with pytest.raises(StorageError):
+        await run(archive)
+    async with archive.db.session() as session:
+        assert await session.scalar(select(IngestCursor.position)) == 0
