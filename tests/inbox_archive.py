@@ -59,7 +59,7 @@ def later(minutes: int) -> datetime:
 
 @dataclass
 class FilledArchive:
-    """A mailbox with INBOX and Sent folders whose archive the tests fill."""
+    """A mailbox with INBOX, Sent, Drafts and Spam folders whose archive the tests fill."""
 
     db: Database
     store: BlobStore
@@ -79,8 +79,10 @@ class FilledArchive:
             )  # fmt: skip
             session.add(mailbox)
             await session.flush()
+            uses = {"INBOX": None, "Sent": "\\Sent", "Drafts": "\\Drafts", "Spam": None}  # Spam: by name
             folders = {
-                each: Folder(mailbox_id=mailbox.id, name=each, uidvalidity=1) for each in ("INBOX", "Sent")
+                name: Folder(mailbox_id=mailbox.id, name=name, uidvalidity=1, special_use=use)
+                for name, use in uses.items()
             }
             session.add_all(folders.values())
             await session.commit()

@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mailwarden.access.models import Agent
 from mailwarden.archive import holes as holes_
 from mailwarden.archive.blobstore import BlobStore
-from mailwarden.archive.models import Message
+from mailwarden.archive.models import Folder, Message
 from mailwarden.core import clock
 from mailwarden.db.engine import Database
 from mailwarden.inbox.lookup import BatchLookup
@@ -41,7 +41,20 @@ from mailwarden.inbox.place import Placed, place
 from mailwarden.inbox.prepare import ArchiveRow, Prepared, Team, prepare_many
 from mailwarden.mailboxes.models import Mailbox
 
-__all__ = ["CURSOR", "IngestReport", "OnPlaced", "ingest", "load_team", "reset_cursor"]
+__all__ = ["CURSOR", "IngestReport", "OnPlaced", "ingest", "load_team", "not_for_inbox", "reset_cursor"]
+
+#: RFC 6154 uses of folders whose copies open nothing (see :func:`not_for_inbox`)
+_SET_ASIDE_USES = frozenset({"\\Drafts", "\\Junk", "\\Trash"})
+#: the same folders by name, for servers without SPECIAL-USE: English, German, French, Spanish, Chinese
+#: (QQ Mail, NetEase and Aliyun name them so), compared case-insensitively on the last path element
+_SET_ASIDE_NAMES = frozenset(
+    {
+        "drafts", "draft", "junk", "junk e-mail", "junk email", "spam", "bulk mail", "trash",
+        "deleted items", "deleted messages", "deleted", "bin", "entwürfe", "papierkorb", "brouillons",
+        "corbeille", "indésirables", "borradores", "papelera", "草稿箱", "草稿", "垃圾邮件", "垃圾箱",
+        "已删除", "已删除邮件", "废件箱",
+    }
+)  # fmt: skip
 
 #: the cursor's name: one for the whole archive (messages of every mailbox, in archive order)
 CURSOR = "archive"
@@ -123,23 +136,51 @@ async def reset_cursor(db: Database) -> None:
         )
 
 
-async def _rows(db: Database, state: _State, limit: int) -> tuple[list[ArchiveRow], set[tuple[int, str]]]:
-    """The next rows, and which of their (mailbox, sha256) the inbox has already (not parsed again)."""
+def not_for_inbox(special_use: str | None, name: str) -> bool:
+    """Whether a copy in this folder says nothing about a conversation: a draft was never sent, junk and
+    trash were set aside by the team or its filter. Such copies are passed over, not recorded — recorded,
+    they would hide the same bytes moved to INBOX later ("not spam", restored from Trash) as ``already``."""
+    if special_use is not None:
+        return special_use in _SET_ASIDE_USES
+    return name.rsplit("/", 1)[-1].rsplit(".", 1)[-1].strip().casefold() in _SET_ASIDE_NAMES
+
+
+async def _rows(
+    db: Database, state: _State, limit: int
+) -> tuple[list[ArchiveRow], set[tuple[int, str]], list[int]]:
+    """The next rows; the (mailbox, sha256) placed already (not parsed again); the ids of rows in a folder
+    of drafts, junk or trash (:func:`not_for_inbox`)."""
     async with db.session() as session:
         found = await session.execute(
-            select(Message.id, Message.mailbox_id, Message.sha256, Message.internal_date, Message.archived_at)
+            select(
+                Message.id,
+                Message.mailbox_id,
+                Message.sha256,
+                Message.internal_date,
+                Message.archived_at,
+                Folder.special_use,
+                Folder.name,
+            )
+            .join(Folder, Folder.id == Message.folder_id)
             .where(holes_.pending(state.position, state.holes))
             .order_by(Message.id)
             .limit(limit)
         )
-        rows = [ArchiveRow(*row) for row in found.all()]
+        rows: list[ArchiveRow] = []
+        set_aside: list[ArchiveRow] = []
+        for row_id, mailbox_id, sha256, internal_date, archived_at, special_use, name in found.all():
+            row = ArchiveRow(row_id, mailbox_id, sha256, internal_date, archived_at)
+            rows.append(row)
+            if not_for_inbox(special_use, name):
+                set_aside.append(row)
         shas = {row.sha256 for row in rows}
         known = await session.execute(
             select(ConversationMessage.mailbox_id, ConversationMessage.sha256).where(
                 ConversationMessage.sha256.in_(shas)
             )
         )
-        return rows, {(mailbox_id, sha) for mailbox_id, sha in known.all() if sha is not None}
+        skip = {(mailbox_id, sha) for mailbox_id, sha in known.all() if sha is not None}
+        return rows, skip, [row.id for row in set_aside]
 
 
 async def _commit(
@@ -147,6 +188,7 @@ async def _commit(
     state: _State,
     rows: Sequence[ArchiveRow],
     prepared: Sequence[Prepared],
+    set_aside: Sequence[int],
     team: Team,
     on_placed: OnPlaced | None,
     report: IngestReport,
@@ -173,8 +215,9 @@ async def _commit(
             update(IngestCursor).where(IngestCursor.name == CURSOR).values(position=position, holes=holes)
         )
     report.outcomes.update(outcomes)
-    if len(rows) > len(prepared):
-        report.outcomes["already"] += len(rows) - len(prepared)
+    already = len(rows) - len(prepared) - len(set_aside)
+    if already:
+        report.outcomes["already"] += already
     report.cursor, report.holes = position, len(holes)
     return True
 
@@ -201,17 +244,19 @@ async def ingest(
     state = await _state(db)
     total = await _pending(db, state) if progress else 0
     while True:
-        rows, known = await _rows(db, state, batch)
+        rows, known, set_aside = await _rows(db, state, batch)
         if not rows:
             report.cursor, report.holes = state.position, len(state.holes)
             break
         todo: list[ArchiveRow] = []
         for row in rows:  # copies of one message in a batch: the first is placed, the others are "already"
-            if (row.mailbox_id, row.sha256) not in known:
+            if row.id not in set_aside and (row.mailbox_id, row.sha256) not in known:
                 known.add((row.mailbox_id, row.sha256))
                 todo.append(row)
         prepared = await asyncio.to_thread(prepare_many, blobs, todo, team)
-        if await _commit(db, state, rows, prepared, team, on_placed, report):
+        if await _commit(db, state, rows, prepared, set_aside, team, on_placed, report):
+            if set_aside:
+                report.outcomes["set_aside"] += len(set_aside)
             report.read += len(rows)
             report.batches += 1
             if progress is not None:

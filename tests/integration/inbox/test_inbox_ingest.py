@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mailwarden.archive.models import Message
 from mailwarden.core.errors import StorageError
 from mailwarden.db.engine import Database
-from mailwarden.inbox.ingest import IngestReport, ingest, load_team, reset_cursor
+from mailwarden.inbox.ingest import IngestReport, ingest, load_team, not_for_inbox, reset_cursor
 from mailwarden.inbox.models import (
     BounceLink,
     Company,
@@ -306,3 +306,24 @@ async def test_an_unreadable_blob_stops_the_ingest_instead_of_skipping_mail(arch
         await run(archive)
     async with archive.db.session() as session:
         assert await session.scalar(select(IngestCursor.position)) == 0
+
+
+async def test_drafts_and_junk_open_nothing_until_moved_to_the_inbox(archive: FilledArchive) -> None:
+    draft = mail(
+        "Re: LED panels", sender="sales@example.test", to="anna@weber-gmbh.de", in_reply_to="q1@weber"
+    )
+    spam = mail("Cheap watches", sender="x@spam.example", message_id="spam@x")
+    await archive.add(draft, folder="Drafts")
+    await archive.add(spam, folder="Spam")  # no SPECIAL-USE: known by its name
+    report = await run(archive)
+    assert report.outcomes == {"set_aside": 2}
+    assert await messages(archive) == []
+    await archive.add(spam)  # the team says "not spam": the same bytes, now in INBOX
+    assert (await run(archive)).outcomes == {"opened": 1}
+
+
+def test_folders_set_aside_by_use_or_by_name() -> None:
+    assert not_for_inbox("\\Junk", "Whatever") and not_for_inbox(None, "INBOX/垃圾邮件")
+    assert not_for_inbox(None, "Deleted Messages") and not_for_inbox(None, "INBOX.Trash")
+    assert not not_for_inbox("\\Sent", "Sent") and not not_for_inbox(None, "客户/重要")
+    assert not not_for_inbox("\\Archive", "Spam")  # a server's SPECIAL-USE wins over the name
