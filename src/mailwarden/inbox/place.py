@@ -14,8 +14,9 @@
 5. noise never opens a conversation: it joins the one it answers, if any; a bounce is linked to our
    message it returned (:class:`.models.BounceLink`), and shown on that message's conversation.
 6. a person's mail **attaches** to its conversation or **opens** one (incoming: open; our own first mail
-   to a customer: pending, waiting on them). Our mail to nobody outside the team is **internal**: no
-   conversation.
+   to a customer: pending, waiting on them). Our mail to nobody outside the team is **internal**: it
+   joins the conversation it belongs to (a colleague forwarding the inquiry to a colleague) without
+   counting as an answer — no status change, no agent time — and opens none.
 
 Contacts and companies are created or completed from the message's parties on the way (person mail only).
 """
@@ -288,9 +289,11 @@ async def place(lookup: BatchLookup, item: Prepared, team: Team) -> Placed:
         return await _noise(lookup, item, team, conversation_id, how if conversation_id else None)
     contacts = await _contacts(session, lookup, item)
     principal = _principal(item, contacts)
-    if conversation_id is None and item.outgoing and not contacts:
-        row = await _add(lookup, _message(item, threaded_by="internal"))
-        return _placed("internal", row, item)
+    if item.outgoing and not contacts:
+        row = _message(
+            item, conversation_id=conversation_id, threaded_by=how if conversation_id else "internal"
+        )
+        return _placed("internal", await _add(lookup, row), item)
     outcome: Outcome = "attached"
     if conversation_id is None:
         uid = new_uid()

@@ -327,3 +327,15 @@ def test_folders_set_aside_by_use_or_by_name() -> None:
     assert not_for_inbox(None, "Deleted Messages") and not_for_inbox(None, "INBOX.Trash")
     assert not not_for_inbox("\\Sent", "Sent") and not not_for_inbox(None, "客户/重要")
     assert not not_for_inbox("\\Archive", "Spam")  # a server's SPECIAL-USE wins over the name
+
+
+async def test_forwarding_an_inquiry_to_a_colleague_is_no_answer(archive: FilledArchive) -> None:
+    await archive.add(mail("LED panels", message_id="q1@weber"))
+    forward = mail("Fwd: LED panels", sender="sales@example.test", to="engineer@example.test",
+                   message_id="fw1@example.test", references=["q1@weber"], at=later(10))  # fmt: skip
+    await archive.add(forward, folder="Sent")
+    report = await run(archive)
+    assert report.outcomes == {"opened": 1, "internal": 1}
+    [conversation] = await conversations(archive)
+    assert (conversation.status, conversation.last_agent_at) == ("open", None)  # still waiting for us
+    assert [m.conversation_id for m in await messages(archive)] == [conversation.id, conversation.id]
