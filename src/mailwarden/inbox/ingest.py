@@ -10,8 +10,9 @@ out of order, :mod:`mailwarden.archive.holes`), ``[inbox] batch`` at a time. For
    (:mod:`.place`), calls the ``on_placed`` hook, and writes the new cursor and holes.
 
 A kill -9 anywhere leaves either the whole batch with its cursor, or neither. And a batch read again —
-the cursor reset to 0, a hole that showed up late — changes nothing: one inbox message per (mailbox,
-sha256) is a unique constraint, and :func:`.place.place` finds the row before it tries.
+the cursor reset to 0, a hole that showed up late — changes nothing: rows whose (mailbox, sha256) is
+placed are passed over before they are parsed, and one inbox message per (mailbox, sha256) is a unique
+constraint besides. Copies in Drafts, Junk and Trash are passed over too (:func:`not_for_inbox`).
 
 ``on_placed`` runs inside the batch's transaction for every message placed: where assignment and the SLA
 clock will start (later steps of issue 6), so that they commit or roll back with the message.
@@ -147,7 +148,7 @@ def not_for_inbox(special_use: str | None, name: str) -> bool:
 
 async def _rows(
     db: Database, state: _State, limit: int
-) -> tuple[list[ArchiveRow], set[tuple[int, str]], list[int]]:
+) -> tuple[list[ArchiveRow], set[tuple[int, str]], set[int]]:
     """The next rows; the (mailbox, sha256) placed already (not parsed again); the ids of rows in a folder
     of drafts, junk or trash (:func:`not_for_inbox`)."""
     async with db.session() as session:
@@ -173,14 +174,15 @@ async def _rows(
             rows.append(row)
             if not_for_inbox(special_use, name):
                 set_aside.append(row)
-        shas = {row.sha256 for row in rows}
         known = await session.execute(
             select(ConversationMessage.mailbox_id, ConversationMessage.sha256).where(
-                ConversationMessage.sha256.in_(shas)
+                # both columns: the unique index (mailbox_id, sha256) answers it
+                ConversationMessage.mailbox_id.in_({row.mailbox_id for row in rows}),
+                ConversationMessage.sha256.in_({row.sha256 for row in rows}),
             )
         )
         skip = {(mailbox_id, sha) for mailbox_id, sha in known.all() if sha is not None}
-        return rows, skip, [row.id for row in set_aside]
+        return rows, skip, {row.id for row in set_aside}
 
 
 async def _commit(
@@ -188,7 +190,7 @@ async def _commit(
     state: _State,
     rows: Sequence[ArchiveRow],
     prepared: Sequence[Prepared],
-    set_aside: Sequence[int],
+    set_aside: set[int],
     team: Team,
     on_placed: OnPlaced | None,
     report: IngestReport,
