@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -23,8 +23,10 @@ from mailwarden.inbox.models import Company, Contact, ContactAddress, Conversati
 from mailwarden.inbox.prepare import Prepared
 from mailwarden.inbox.threading import RecentConversation
 
-__all__ = ["BatchLookup", "MailboxLookup"]
+__all__ = ["SUGGEST_WINDOW", "BatchLookup", "MailboxLookup"]
 
+#: how far back same-subject suggestions look (the default of :func:`.threading.decide_thread`)
+SUGGEST_WINDOW = timedelta(days=14)
 #: values per IN (...): well under SQLite's and asyncpg's limits on bound parameters
 _CHUNK = 900
 T = TypeVar("T")
@@ -47,8 +49,10 @@ class BatchLookup:
         self.addresses: dict[str, ContactAddress] = {}
         self.contacts: dict[int, Contact] = {}
         self.companies: dict[str, Company] = {}
-        #: the conversations of the messages above, and those the batch opens
+        #: the conversations of the messages above, of the contacts below (recent ones), and those the
+        #: batch opens
         self.conversations: dict[int, Conversation] = {}
+        self.window_start: datetime | None = None
 
     async def load(self, items: Sequence[Prepared]) -> None:
         mailboxes = {item.row.mailbox_id for item in items}
@@ -105,6 +109,16 @@ class BatchLookup:
         for ids in _chunks(each.contact_id for each in self.addresses.values()):
             for contact in await self.session.scalars(select(Contact).where(Contact.id.in_(ids))):
                 self.contacts[contact.id] = contact
+        # the recent conversations of those contacts, for same-subject suggestions (threading asks for the
+        # last SUGGEST_WINDOW before a message; older questions go to the database)
+        self.window_start = min(item.at for item in items) - SUGGEST_WINDOW if items else None
+        for ids in _chunks({each.contact_id for each in self.addresses.values()}):
+            for conversation in await self.session.scalars(
+                select(Conversation).where(
+                    Conversation.contact_id.in_(ids), Conversation.last_message_at >= self.window_start
+                )
+            ):
+                self.conversations[conversation.id] = conversation
         for chunk in _chunks(domains):
             for company in await self.session.scalars(select(Company).where(Company.domain.in_(chunk))):
                 self.companies[company.domain] = company
@@ -163,6 +177,23 @@ class MailboxLookup:
         return None if found is None else str(found)
 
     async def recent_conversations(self, contact_key: str, since: datetime) -> Sequence[RecentConversation]:
+        batch = self.batch
+        if batch.window_start is None or since < batch.window_start:
+            return await self._recent_from_database(contact_key, since)
+        address = batch.addresses.get(contact_key)
+        if address is None:
+            return []  # a contact not stored yet has no conversations
+        return [
+            RecentConversation(str(each.id), contact_key, each.subject, each.last_message_at)
+            for each in batch.conversations.values()
+            if each.contact_id == address.contact_id
+            and each.mailbox_id == self.mailbox_id
+            and each.last_message_at is not None
+            and each.last_message_at >= since
+        ]
+
+    async def _recent_from_database(self, contact_key: str, since: datetime) -> Sequence[RecentConversation]:
+        await self.batch.session.flush()
         rows: Any = await self.batch.session.execute(
             select(Conversation.id, Conversation.subject, Conversation.last_message_at)
             .join(ContactAddress, ContactAddress.contact_id == Conversation.contact_id)

@@ -124,13 +124,20 @@ async def _company(session: AsyncSession, lookup: BatchLookup, party: PartyConta
     if party.company is None:
         return None
     found = lookup.companies.get(party.company.domain)
+    country = party.company.country
     if found is None:
+        # every value set before the INSERT: an UPDATE right after it is one more round trip
         found = Company(domain=party.company.domain, display_domain=party.company.display_domain)
+        if country is not None:
+            found.country, found.country_source, found.country_evidence = (
+                country.code,
+                country.source,
+                country.evidence,
+            )
         session.add(found)
         await session.flush()
         lookup.companies[found.domain] = found
-    country = party.company.country
-    if found.country is None and country is not None:
+    elif found.country is None and country is not None:
         found.country, found.country_source, found.country_evidence = (
             country.code,
             country.source,
@@ -140,20 +147,16 @@ async def _company(session: AsyncSession, lookup: BatchLookup, party: PartyConta
 
 
 async def _contacts(session: AsyncSession, lookup: BatchLookup, item: Prepared) -> dict[str, Contact]:
-    """Each party of the message as a stored contact (created, or completed: a name, a company)."""
+    """Each party of the message as a stored contact (created, or completed: a name, a company; the
+    sender's language, and country when the signature tells it)."""
     out: dict[str, Contact] = {}
     for party in item.parties.contacts:
         company = await _company(session, lookup, party)
         address = lookup.addresses.get(party.address.key)
         contact = None if address is None else await lookup.contact(address.contact_id)
+        new = contact is None
         if contact is None:
             contact = Contact(name=party.name, company_id=company.id if company else None)
-            session.add(contact)
-            await session.flush()
-            lookup.contacts[contact.id] = contact
-            key, display = party.address.key, party.address.display
-            lookup.addresses[key] = ContactAddress(contact_id=contact.id, key=key, display=display)
-            session.add(lookup.addresses[key])
         else:
             contact.name = contact.name or party.name
             if contact.company_id is None and company is not None:
@@ -164,6 +167,13 @@ async def _contacts(session: AsyncSession, lookup: BatchLookup, item: Prepared) 
             country = item.parties.sender_country
             if contact.country is None and country is not None:
                 contact.country, contact.country_source = country.code, country.source
+        if new:
+            session.add(contact)
+            await session.flush()
+            lookup.contacts[contact.id] = contact
+            key, display = party.address.key, party.address.display
+            lookup.addresses[key] = ContactAddress(contact_id=contact.id, key=key, display=display)
+            session.add(lookup.addresses[key])
         out[party.address.key] = contact
     return out
 
@@ -306,16 +316,19 @@ async def place(lookup: BatchLookup, item: Prepared, team: Team) -> Placed:
             status="pending" if item.outgoing else "open",
             language=item.parties.language.code if item.parties.language and not item.outgoing else None,
             suggested_ids=[int(s.conversation_id) for s in decision.suggestions],
+            contact_id=principal.id if principal else None,
+            company_id=principal.company_id if principal else None,
         )
+        _touch(conversation, item)  # before the INSERT: an UPDATE right after it is one more round trip
         session.add(conversation)
         await session.flush()
         lookup.conversations[conversation.id] = conversation
         outcome = "opened"
     else:
         conversation = await lookup.conversation(conversation_id)
-    if conversation.contact_id is None and principal is not None:
-        conversation.contact_id, conversation.company_id = principal.id, principal.company_id
-    _touch(conversation, item)
+        if conversation.contact_id is None and principal is not None:
+            conversation.contact_id, conversation.company_id = principal.id, principal.company_id
+        _touch(conversation, item)
     row = await _add(
         lookup,
         _message(
