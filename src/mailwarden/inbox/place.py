@@ -13,7 +13,9 @@
    Sent before INBOX) joins that reply's conversation.
 5. noise never opens a conversation: it joins the one it answers, if any; a bounce is linked to our
    message it returned (:class:`.models.BounceLink`), and shown on that message's conversation.
-6. a person's mail **attaches** to its conversation or **opens** one (incoming: open; our own first mail
+6. a customer's answer to a conversation closed for over a month, with another subject, is a new matter
+   written as a reply ("recycled", FreeScout #2120): it opens a new conversation naming the old as related.
+7. a person's mail **attaches** to its conversation or **opens** one (incoming: open; our own first mail
    to a customer: pending, waiting on them). Our mail to nobody outside the team is **internal**: it
    joins the conversation it belongs to (a colleague forwarding the inquiry to a colleague) without
    counting as an answer — no status change, no agent time — and opens none.
@@ -24,7 +26,7 @@ Contacts and companies are created or completed from the message's parties on th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,13 +43,15 @@ from mailwarden.inbox.models import (
 )
 from mailwarden.inbox.parties import Contact as PartyContact
 from mailwarden.inbox.prepare import Prepared, Team
-from mailwarden.inbox.subjects import normalise_subject
+from mailwarden.inbox.subjects import is_generic, normalise_subject
 from mailwarden.inbox.threading import decide_thread
 from mailwarden.inbox.tokens import make_token, verify_token
 
-__all__ = ["Outcome", "Placed", "place"]
+__all__ = ["RECYCLED_AFTER", "Outcome", "Placed", "place"]
 
 Outcome = Literal["already", "sent_seen", "copy", "opened", "attached", "internal", "noise"]
+#: how long a conversation must have been closed before a reply with another subject starts a new one
+RECYCLED_AFTER = timedelta(days=30)
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,6 +269,25 @@ async def _noise(
     return _placed("noise", row, item)
 
 
+async def _recycled(
+    lookup: BatchLookup, item: Prepared, conversation_id: int, subject_key: str, how: str
+) -> bool:
+    """Whether a customer answered an old mail to write about something new (FreeScout #2120, #4958): the
+    headers point at a conversation closed for more than :data:`RECYCLED_AFTER`, and the subject is
+    another one. Such a message opens a new conversation, which names the old one as related."""
+    if item.outgoing or how not in {"in_reply_to", "references", "token"}:
+        return False
+    conversation = await lookup.conversation(conversation_id)
+    last = conversation.last_message_at
+    return (
+        conversation.status == "closed"
+        and last is not None
+        and item.at - last > RECYCLED_AFTER
+        and not is_generic(subject_key)
+        and subject_key != conversation.subject_key
+    )
+
+
 async def place(lookup: BatchLookup, item: Prepared, team: Team) -> Placed:
     """Record ``item`` in the inbox tables (see the module docstring), with what ``lookup`` loaded for the
     batch. The caller has checked that the mailbox has no message with these bytes yet (``already``).
@@ -297,6 +320,11 @@ async def place(lookup: BatchLookup, item: Prepared, team: Team) -> Placed:
         conversation_id, how = answered, "answered_first"
     if not item.verdict.is_person:
         return await _noise(lookup, item, team, conversation_id, how if conversation_id else None)
+    recycled: list[int] = []
+    if conversation_id is not None and await _recycled(
+        lookup, item, conversation_id, decision.subject_key, how
+    ):
+        recycled, conversation_id, how = [conversation_id], None, "recycled"
     contacts = await _contacts(session, lookup, item)
     principal = _principal(item, contacts)
     if item.outgoing and not contacts:
@@ -315,7 +343,7 @@ async def place(lookup: BatchLookup, item: Prepared, team: Team) -> Placed:
             subject_key=decision.subject_key,
             status="pending" if item.outgoing else "open",
             language=item.parties.language.code if item.parties.language and not item.outgoing else None,
-            suggested_ids=[int(s.conversation_id) for s in decision.suggestions],
+            suggested_ids=recycled + [int(s.conversation_id) for s in decision.suggestions],
             contact_id=principal.id if principal else None,
             company_id=principal.company_id if principal else None,
         )

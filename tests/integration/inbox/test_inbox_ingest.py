@@ -339,3 +339,28 @@ async def test_forwarding_an_inquiry_to_a_colleague_is_no_answer(archive: Filled
     [conversation] = await conversations(archive)
     assert (conversation.status, conversation.last_agent_at) == ("open", None)  # still waiting for us
     assert [m.conversation_id for m in await messages(archive)] == [conversation.id, conversation.id]
+
+
+async def test_a_new_matter_written_as_a_reply_to_an_old_closed_thread_is_a_new_conversation(
+    archive: FilledArchive,
+) -> None:
+    """GIVEN a conversation closed two months ago, WHEN the customer answers its old mail about something
+    else, THEN that opens a new conversation naming the old one; an answer on the same subject reopens."""
+    two_months_ago = later(-60 * 24 * 60)  # dated in the past: a Date ahead of the server's is not believed
+    await archive.add(mail("LED panels", message_id="q1@weber", at=two_months_ago))
+    await run(archive)
+    async with archive.db.session() as session, session.begin():
+        [old] = list(await session.scalars(select(Conversation)))
+        old.status = "closed"
+    new_matter = mail("Re: New order: 500 solar lamps", message_id="q2@weber", in_reply_to="q1@weber")
+    same_matter = mail("Re: LED panels", message_id="q3@weber", in_reply_to="q1@weber", at=later(1))
+    await archive.add(new_matter, same_matter)
+    report = await run(archive)
+    assert report.outcomes == {"opened": 1, "attached": 1}
+    first, second = await conversations(archive)
+    assert (first.status, second.subject, second.suggested_ids) == (
+        "open",  # the same subject reopened it
+        "Re: New order: 500 solar lamps",
+        [first.id],
+    )
+    assert [m.threaded_by for m in await messages(archive)] == ["new", "recycled", "in_reply_to"]
