@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     "diagnose": ("diagnose", "diagnose_command", False),
     "notify": ("notify", "app", True),
     "agent": ("agent", "app", True),
+    "inbox": ("inbox", "app", True),
 }
 
 

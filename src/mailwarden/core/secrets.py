@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import logging
 import os
 import secrets
@@ -111,6 +112,7 @@ class SecretBox:
         if not keys:
             raise SecretKeyMissing()
         self._keys = {key_id(k): AESGCM(k) for k in keys}
+        self._raw = list(keys)
         self.primary_id = key_id(keys[0])
 
     @classmethod
@@ -157,6 +159,14 @@ class SecretBox:
         except InvalidTag:
             raise SecretKeyMismatch(expected=kid, actual=self.primary_id) from None
         return SecretValue(plain.decode("utf-8"))
+
+    def derive(self, purpose: str) -> list[bytes]:
+        """A 32-byte key for ``purpose`` from each key, the primary's first: HMAC-SHA256 under the key of a
+        fixed label and the purpose, so a derived key reveals nothing of the key (nor of another purpose's).
+        Signing keys such as the inbox's conversation token key come from here: rotating the key file
+        rotates them, and values made under the older key keep verifying while it stays in the file."""
+        label = b"mailwarden derived key v1\x00" + purpose.encode("utf-8")
+        return [hmac.new(key, label, hashlib.sha256).digest() for key in self._raw]
 
     def needs_rotation(self, token: str) -> bool:
         return not token.startswith(f"{PREFIX}:{self.primary_id}:")

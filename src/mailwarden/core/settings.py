@@ -34,6 +34,7 @@ __all__ = [
     "ENV_PREFIX",
     "ArchiveSettings",
     "DiagnoseSettings",
+    "InboxSettings",
     "LogSettings",
     "NotifySettings",
     "Settings",
@@ -132,6 +133,20 @@ class NotifySettings(BaseModel):
         return self
 
 
+class InboxSettings(BaseModel):
+    """The team inbox's ingest (``mailwarden inbox ingest``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: archived messages read, threaded and committed at a time (one transaction with the cursor)
+    batch: int = Field(default=200, ge=1, le=5000)
+    #: the team's addresses besides its mailboxes' and its agents' (colleagues writing from their own
+    #: address): mail from them is ours (outgoing), and they never become contacts
+    own_addresses: list[str] = []
+    #: ``List-Id`` values of lists the team's own mail arrives through (a Google Group as sales@): not noise
+    own_list_ids: list[str] = []
+
+
 class Settings(BaseModel):
     """Everything configurable. Field docs are the configuration reference (docs/configuration.md)."""
 
@@ -153,6 +168,7 @@ class Settings(BaseModel):
     search: SearchSettings = SearchSettings()
     diagnose: DiagnoseSettings = DiagnoseSettings()
     notify: NotifySettings = NotifySettings()
+    inbox: InboxSettings = InboxSettings()
     #: the file these settings came from, if any (not a setting)
     source: Path | None = Field(default=None, exclude=True)
 

@@ -23,6 +23,7 @@ MODEL_MODULES = (
     "mailwarden.recovery.models",
     "mailwarden.audit.models",
     "mailwarden.retention.models",
+    "mailwarden.inbox.models",
 )
 
 

@@ -1,8 +1,14 @@
 """The team inbox: conversations made from archived mail.
 
-This package starts with the decisions, as plain functions over ``mailwarden.mime.ParsedMessage`` with no
-database and no network, so each rule can be read and tested on its own; the tables, the ingest loop and
-the API that call them come later. Modules:
+The decisions are plain functions over ``mailwarden.mime.ParsedMessage`` with no database and no network,
+so each rule can be read and tested on its own; the tables and the ingest call them (decision 0014).
+Modules:
+
+* :mod:`.models`    — conversations, their messages, contacts, companies, bounce links, the ingest cursor
+* :mod:`.ingest`    — archived messages to conversations: batches from a cursor, each one transaction;
+  :mod:`.prepare` (parsing, before the transaction), :mod:`.place` (one message, in it) and
+  :mod:`.lookup` (what a batch needs from the tables, loaded at once)
+* :mod:`.service`   — reading conversations: list, show
 
 * :mod:`.noise`     — person, auto-reply, bounce, read receipt, mailing list or bulk? With the evidence.
 * :mod:`.bounces`   — what a bounce says: the original's Message-ID, failed recipients, status codes;

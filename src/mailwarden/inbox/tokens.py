@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from mailwarden.core.errors import InputError
 
 __all__ = [
+    "KEY_PURPOSE",
     "MIN_KEY_BYTES",
     "TOKEN_HEADER",
     "make_token",
@@ -37,6 +38,8 @@ __all__ = [
 ]
 
 TOKEN_HEADER = "X-Mailwarden-Conversation"  # noqa: S105 - a header name, not a secret
+#: what the token keys are derived for from the secret key (:meth:`mailwarden.core.secrets.SecretBox.derive`)
+KEY_PURPOSE = "inbox conversation token"
 MIN_KEY_BYTES = 16
 _MAC_CHARS = 20  # base32: 5 bits each, 100 bits
 _ID = r"[a-z0-9_]{1,64}"

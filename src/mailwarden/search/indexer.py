@@ -7,7 +7,8 @@ twice. A rebuild writes a fresh generation and skips the deletes.
 
 On PostgreSQL, concurrent transactions can commit row ids out of order: a batch may see id 101 before the
 transaction holding 100 commits. Ids the cursor passes without seeing are kept as *holes* and looked for
-again on later runs, until :data:`HOLE_PATIENCE` has passed (a rolled-back insert leaves a gap for good).
+again on later runs, until ``HOLE_PATIENCE`` has passed (a rolled-back insert leaves a gap for good): the
+logic is :mod:`mailwarden.archive.holes`, shared with the team inbox's ingest.
 
 Parsing bodies and reading attachments is pure-Python work, so a large batch is spread over worker
 processes (:mod:`mailwarden.archive.pool`); a few new messages after a sync are done on a thread.
@@ -25,16 +26,18 @@ from pathlib import Path
 from typing import Any
 
 import tantivy
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 
+from mailwarden.archive import holes as holes_
 from mailwarden.archive.blobstore import BlobStore
+from mailwarden.archive.holes import HOLE_PATIENCE
 from mailwarden.archive.models import Message
 from mailwarden.archive.purged import purged_row_ids
 from mailwarden.core import clock
 from mailwarden.core.errors import ConflictError, StorageError
 from mailwarden.db.engine import Database
 from mailwarden.search import work
-from mailwarden.search.store import IndexState, IndexStore, age_seconds
+from mailwarden.search.store import IndexState, IndexStore
 
 __all__ = ["BATCH", "HOLE_PATIENCE", "IndexReport", "catch_up", "rebuild"]
 
@@ -44,8 +47,6 @@ BATCH = 2000
 TASK_ROWS = 50
 #: fewer new rows than this are indexed on a thread (starting worker processes costs ~0.3 s)
 POOL_THRESHOLD = 400
-#: seconds a hole (an id passed over) is looked for before it is taken as a rolled-back insert
-HOLE_PATIENCE = 900.0
 
 Progress = Callable[[int, int], None]
 
@@ -96,37 +97,12 @@ class _Run:
     async def _pending(self) -> int:
         async with self.db.session() as session:
             count = await session.scalar(select(func.count()).where(Message.id > self.state.cursor))
-        return int(count or 0) + sum(int(hi) - int(lo) + 1 for lo, hi, _ in self.state.holes)
+        return int(count or 0) + holes_.pending_count(self.state.holes)
 
     async def _fetch(self, after: int, holes: Sequence[list[Any]]) -> list[Any]:
-        query = _rows().where(Message.id > after)
-        if holes:
-            query = _rows().where(
-                or_(Message.id > after, *(Message.id.between(int(lo), int(hi)) for lo, hi, _ in holes))
-            )
+        query = _rows().where(holes_.pending(after, holes))
         async with self.db.session() as session:
             return list((await session.execute(query.order_by(Message.id).limit(BATCH))).all())
-
-    def _update_holes(self, rows: Sequence[Any], after: int) -> None:
-        """Split the known holes around the ids that showed up; add the gaps this batch passed over."""
-        seen = sorted(row.id for row in rows)
-        kept: list[list[Any]] = []
-        for lo, hi, first_seen in self.state.holes:
-            if age_seconds(first_seen) >= HOLE_PATIENCE:
-                continue
-            start = int(lo)
-            for row_id in (i for i in seen if lo <= i <= hi):
-                if row_id > start:
-                    kept.append([start, row_id - 1, first_seen])
-                start = row_id + 1
-            if start <= hi:
-                kept.append([start, int(hi), first_seen])
-        previous, now = after, clock.now().isoformat()
-        for row_id in (i for i in seen if i > after):
-            if row_id > previous + 1:
-                kept.append([previous + 1, row_id - 1, now])
-            previous = row_id
-        self.state.holes = kept
 
     async def _build(self, rows: Sequence[Any]) -> list[work.Built]:
         facts = [work.facts_of(row) for row in rows]
@@ -160,8 +136,9 @@ class _Run:
                 # a purged row gets no document, and its old one goes with the batch's replacements
                 built = await self._build([row for row in rows if row.purged_at is None])
                 await asyncio.to_thread(self._write, writer, built, [row.id for row in rows])
-                self.state.cursor = max(after, max(row.id for row in rows))
-                self._update_holes(rows, after)
+                self.state.cursor, self.state.holes = holes_.advance(
+                    after, self.state.holes, (row.id for row in rows)
+                )
                 store.write_state(generation, self.state)
                 if progress is not None:
                     progress(len(rows), total)

@@ -16,7 +16,6 @@ import os
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -137,7 +136,3 @@ class IndexStore:
             raise StorageError(
                 "search.unwritable", permanent=False, path=str(generation), detail=str(exc)
             ) from exc
-
-
-def age_seconds(iso: str) -> float:
-    return (clock.now() - datetime.fromisoformat(iso)).total_seconds()

@@ -143,3 +143,15 @@ def test_a_missing_password_manager_is_named(monkeypatch: pytest.MonkeyPatch, tm
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(SecretRefError, match="`op` command is not installed"):
         resolve_ref("op://a/b/c")
+
+
+def test_derived_keys_follow_rotation_and_differ_by_purpose() -> None:
+    old, new = generate_key(), generate_key()
+    before = SecretBox.from_text(old, "test")
+    after = SecretBox.from_text(f"{new}\n{old}\n", "test")
+    [signing] = before.derive("inbox conversation token")
+    assert len(signing) == 32
+    assert after.derive("inbox conversation token")[1] == signing  # the old key's still verifies
+    assert after.derive("inbox conversation token")[0] != signing  # the new key's signs
+    assert before.derive("something else") != [signing]
+    assert old.encode() not in signing

@@ -1,0 +1,209 @@
+"""``mailwarden inbox ingest|list|show``: the team inbox from the command line (contract, for scripts)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from mailwarden.cli.common import ConfigOpt, JsonOpt, LangOpt, Run, run_async
+from mailwarden.inbox import service
+from mailwarden.inbox.ingest import IngestReport
+from mailwarden.inbox.tokens import KEY_PURPOSE
+
+app = typer.Typer(help="The team inbox: conversations. 团队收件箱：会话。", no_args_is_help=True)
+
+
+@app.command()
+def ingest(
+    from_start: Annotated[
+        bool,
+        typer.Option(
+            "--from-start",
+            help="Read the whole archive again (changes nothing placed). 从头重读归档（已归入的不变）。",
+        ),
+    ] = False,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    """Turn newly archived messages into conversations (one pass). 将新归档的邮件归入会话（执行一次）。"""
+    from mailwarden.archive.blobstore import blob_store
+    from mailwarden.inbox.ingest import ingest as run_ingest
+    from mailwarden.inbox.ingest import load_team, reset_cursor
+
+    run = Run(config, as_json, lang)
+    settings = run.settings.inbox
+
+    async def go() -> IngestReport:
+        keys = run.secret_box().derive(KEY_PURPOSE)
+        async with run.database() as db:
+            if from_start:
+                await reset_cursor(db)
+            team = await load_team(
+                db, keys, extra_addresses=settings.own_addresses, list_ids=settings.own_list_ids
+            )
+            progress = run.progress()
+            task = progress.add_task(run.t("inbox.ingesting"), total=None)
+
+            def advance(done: int, total: int) -> None:
+                progress.update(task, advance=done, total=total)
+
+            with progress:
+                return await run_ingest(
+                    db, blob_store(run.settings.archive_dir), team, batch=settings.batch, progress=advance
+                )
+
+    report = run_async(go)
+    counts = report.outcomes
+    run.say(
+        run.t(
+            "inbox.ingested",
+            read=report.read,
+            opened=counts["opened"],
+            attached=counts["attached"] + counts["copy"] + counts["sent_seen"],
+            noise=counts["noise"],
+            seconds=f"{report.seconds:.1f}",
+        ),
+        style="green",
+    )
+    run.emit({"ok": True, **report.as_dict()})
+
+
+@app.command("list")
+def list_(
+    mailbox: Annotated[str | None, typer.Option("--mailbox", help="Only this mailbox. 仅此邮箱。")] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="open, pending, snoozed or closed. 状态。")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many. 最多条数。")] = 50,
+    offset: Annotated[int, typer.Option("--offset", help="Skip this many. 跳过条数。")] = 0,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    """List conversations, the most recent first. 列出会话（最近的在前）。"""
+    run = Run(config, as_json, lang)
+
+    async def go() -> service.Page:
+        async with run.database() as db:
+            return await service.list_conversations(
+                db, mailbox=mailbox, status=status, limit=limit, offset=offset
+            )
+
+    page = run_async(go)
+    if as_json:
+        run.emit(
+            {
+                "ok": True,
+                "total": page.total,
+                "limit": page.limit,
+                "offset": page.offset,
+                "conversations": [_summary(c) for c in page.items],
+            }
+        )
+        return
+    run.listing(
+        "conversations",
+        page.items,
+        _summary,
+        empty="inbox.none",
+        columns=("id", "mailbox", "status", "contact", "company", "messages", "last", "subject"),
+        row=lambda c: (
+            str(c.id),
+            c.mailbox,
+            run.t(f"inbox.status.{c.status}"),
+            c.contact or "",
+            c.company or "",
+            str(c.messages),
+            _when(c.last_message_at),
+            c.subject,
+        ),
+    )
+    if page.total > page.offset + len(page.items):
+        run.say(run.t("inbox.more", shown=len(page.items), total=page.total, offset=page.offset))
+
+
+@app.command()
+def show(
+    ident: Annotated[str, typer.Argument(metavar="ID", help="Conversation id (or uid). 会话编号。")],
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    """Show one conversation: messages, contact, company. 显示一个会话：邮件、联系人、公司。"""
+    run = Run(config, as_json, lang)
+
+    async def go() -> service.ConversationView:
+        async with run.database() as db:
+            return await service.show_conversation(db, ident)
+
+    view = run_async(go)
+    run.emit({"ok": True, "conversation": _view(view)})
+    if as_json:
+        return
+    head = view.summary
+    run.say(f"#{head.id} {head.subject}", style="bold")
+    run.say(
+        run.t(
+            "inbox.show_head",
+            mailbox=head.mailbox,
+            status=run.t(f"inbox.status.{head.status}"),
+            assignee=head.assignee or run.t("inbox.unassigned"),
+        )
+    )
+    if view.contact is not None:
+        addresses = ", ".join(view.contact.addresses)
+        run.say(run.t("inbox.show_contact", name=view.contact.name or "-", addresses=addresses))
+    if view.company is not None:
+        run.say(
+            run.t(
+                "inbox.show_company", domain=view.company.display_domain, country=view.company.country or "-"
+            )
+        )
+    for message in view.messages:
+        arrow = "→" if message.direction == "out" else "←"
+        noise = "" if message.noise == "person" else f" [{run.t(f'inbox.noise.{message.noise}')}]"
+        sender = message.from_name or message.from_addr or ""
+        run.say(f"{arrow} {_when(message.at)}  {sender}{noise}  {message.subject}")
+        if message.bounce is not None:
+            failed = ", ".join(r["address"] for r in message.bounce.recipients)
+            run.say("  " + run.t("inbox.show_bounce", recipients=failed or "-"), style="red")
+
+
+def _when(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value is not None else ""
+
+
+def _summary(c: service.ConversationSummary) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "uid": c.uid,
+        "mailbox": c.mailbox,
+        "subject": c.subject,
+        "status": c.status,
+        "snoozed_until": c.snoozed_until,
+        "contact": c.contact,
+        "company": c.company,
+        "assignee": c.assignee,
+        "messages": c.messages,
+        "created_at": c.created_at,
+        "first_message_at": c.first_message_at,
+        "last_message_at": c.last_message_at,
+        "last_customer_at": c.last_customer_at,
+        "last_agent_at": c.last_agent_at,
+    }
+
+
+def _view(view: service.ConversationView) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return {
+        **_summary(view.summary),
+        "language": view.language,
+        "token": view.token,
+        "suggested_ids": view.suggested_ids,
+        "contact": asdict(view.contact) if view.contact else None,
+        "company": asdict(view.company) if view.company else None,
+        "messages": [asdict(message) for message in view.messages],
+    }
