@@ -20,7 +20,6 @@ from pathlib import Path
 import tantivy
 
 __all__ = [
-    "PEOPLE_FIELDS",
     "SCHEMA_VERSION",
     "STORED_TEXT_CHARS",
     "TEXT_FIELDS",
@@ -34,8 +33,6 @@ __all__ = [
 SCHEMA_VERSION = 1
 #: text fields searched by plain words; each has ``_cjk2`` and ``_cjk3`` companions
 TEXT_FIELDS = ("subject", "body", "attachment", "from", "to")
-#: the ones a bare word also searches, with their weight in ranking
-PEOPLE_FIELDS = ("from", "to")
 #: how much of the body is stored for snippets (the whole text is indexed)
 STORED_TEXT_CHARS = 8192
 
