@@ -133,8 +133,34 @@ class NotifySettings(BaseModel):
         return self
 
 
+class TeamSettings(BaseModel):
+    """A team of the inbox (``[inbox.teams.<name>]``): the mailboxes it answers, its agents, its business
+    hours and SLA. Hours and SLA are checked when the inbox loads them (:mod:`mailwarden.inbox.teams`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: mailboxes (by name) whose conversations the team answers; empty: every mailbox no other team names
+    mailboxes: list[str] = []
+    #: agents (by name) who take its conversations; empty: every agent
+    agents: list[str] = []
+    #: who gets a conversation no rule and no sticky owner decides: ``round_robin``, ``least_loaded``, or
+    #: ``manual`` (it waits in the team queue for someone to take it)
+    assign: Literal["round_robin", "least_loaded", "manual"] = "round_robin"
+    #: business hours: ``timezone``, ``hours`` (``{"mon-fri" = "09:00-12:00, 13:30-18:00"}``), ``country``
+    #: (public holidays and make-up working days from the ``holidays`` package), ``extra_holidays``,
+    #: ``extra_workdays``
+    hours: dict[str, Any] = {
+        "timezone": "Asia/Shanghai",
+        "country": "CN",
+        "hours": {"mon-fri": "09:00-18:00"},
+    }
+    #: SLA targets in business time: ``first_response``, ``next_response`` (``"2h"``, ``"90m"``),
+    #: ``due_soon`` (fraction, 0.75), ``pause_on``, per-``priority`` overrides
+    sla: dict[str, Any] = {"first_response": "2h", "next_response": "4h"}
+
+
 class InboxSettings(BaseModel):
-    """The team inbox's ingest (``mailwarden inbox ingest``)."""
+    """The team inbox (``mailwarden inbox``, ``mailwarden worker``)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -145,6 +171,9 @@ class InboxSettings(BaseModel):
     own_addresses: list[str] = []
     #: ``List-Id`` values of lists the team's own mail arrives through (a Google Group as sales@): not noise
     own_list_ids: list[str] = []
+    #: the teams; none configured: one team ``team`` with the defaults of ``[inbox.teams.<name>]``, answering
+    #: every mailbox
+    teams: dict[str, TeamSettings] = {}
 
 
 class Settings(BaseModel):

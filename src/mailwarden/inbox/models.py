@@ -50,6 +50,7 @@ __all__ = [
     "ContactAddress",
     "Conversation",
     "ConversationMessage",
+    "InboxEvent",
     "IngestCursor",
     "new_uid",
 ]
@@ -245,3 +246,26 @@ class IngestCursor(Base):
     batches: Mapped[int] = mapped_column(BigInteger, default=0)
     holes: Mapped[list[Any]] = mapped_column(JSON, default=list)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
+
+
+class InboxEvent(Base):
+    """A conversation's timeline: every change of state, in the order it happened (see :mod:`.events`).
+
+    What the SLA clock, the metrics and the conversation view read. Each row is also an event in the
+    hash-chained audit log (chain ``inbox``), written in the same transaction; this table is the queryable
+    copy, indexed by conversation. Append-only: nothing updates or deletes a row.
+    """
+
+    __tablename__ = "inbox_events"
+    __table_args__ = (Index("ix_inbox_events_conversation", "conversation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("inbox_conversations.id", ondelete="RESTRICT"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now, index=True)
+    #: :data:`mailwarden.inbox.events.KINDS`
+    kind: Mapped[str] = mapped_column(String(32))
+    #: ``agent:<uid>``, ``cli:<user>@<host>``, ``api:<token name>``, ``system:<worker part>``
+    actor: Mapped[str] = mapped_column(Text)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: the audit event written with it
+    audit_seq: Mapped[int] = mapped_column(BigInteger)
