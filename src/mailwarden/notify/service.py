@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from mailwarden.core import clock, i18n
 from mailwarden.core.errors import ConflictError, InputError, NotFoundError
@@ -30,6 +31,7 @@ __all__ = [
     "ChannelSpec",
     "add_channel",
     "enqueue",
+    "enqueue_in",
     "get_channel",
     "list_channels",
     "list_outbox",
@@ -156,37 +158,46 @@ async def enqueue(db: Database, alert: Alert, channels: Sequence[str] | None = N
 
     Idempotent: an alert key already queued for a channel is not queued again, whatever its state.
     """
-    async with db.session() as session:
-        query = select(Channel)
-        if channels is not None:
-            query = query.where(Channel.name.in_(list(channels)))
-        found = list((await session.scalars(query)).all())
+    async with db.session() as session, session.begin():
+        return await enqueue_in(session, alert, channels)
+
+
+async def enqueue_in(session: AsyncSession, alert: Alert, channels: Sequence[str] | None = None) -> int:
+    """:func:`enqueue` inside the caller's transaction: the alert is queued if and only if the change that
+    raised it commits (an SLA breach with its timeline event, an assignment with its ``inquiry.new``)."""
+    query = select(Channel)
+    if channels is not None:
+        query = query.where(Channel.name.in_(list(channels)))
+    found = list((await session.scalars(query)).all())
     if channels is not None:
         missing = set(channels) - {c.name for c in found}
         if missing:
             raise NotFoundError("notify.channel_not_found", name=", ".join(sorted(missing)))
     wanted = [c for c in found if c.alert_kinds is None or alert.kind in c.alert_kinds]
+    if session.get_bind().dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
     added = 0
     data = alert.as_dict()
-    async with db.session() as session, session.begin():
-        for channel in wanted:
-            stmt = (
-                db.insert(OutboxItem)
-                .values(
-                    channel_id=channel.id,
-                    alert_key=alert.key,
-                    alert_kind=alert.kind,
-                    alert=data,
-                    state="ready",
-                    run_after=clock.now(),
-                    attempts=0,
-                    tries=0,
-                    created_at=clock.now(),
-                )
-                .on_conflict_do_nothing(index_elements=["channel_id", "alert_key"])
+    for channel in wanted:
+        stmt = (
+            insert(OutboxItem)
+            .values(
+                channel_id=channel.id,
+                alert_key=alert.key,
+                alert_kind=alert.kind,
+                alert=data,
+                state="ready",
+                run_after=clock.now(),
+                attempts=0,
+                tries=0,
+                created_at=clock.now(),
             )
-            result = await session.execute(stmt)
-            added += result.rowcount  # type: ignore[attr-defined]
+            .on_conflict_do_nothing(index_elements=["channel_id", "alert_key"])
+        )
+        result = await session.execute(stmt)
+        added += result.rowcount  # type: ignore[attr-defined]
     return added
 
 
