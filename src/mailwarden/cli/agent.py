@@ -93,3 +93,71 @@ def _describe(a: Agent) -> dict[str, Any]:
         "timezone": a.timezone,
         "identities": {i.kind: i.ident for i in a.identities},
     }
+
+
+@app.command()
+def grant(
+    name: Annotated[str, typer.Argument(help="The agent. 成员。")],
+    mailbox: Annotated[str, typer.Argument(help="The mailbox. 邮箱。")],
+    role: Annotated[
+        str, typer.Option("--role", help="read | answer | manage. 角色：只读、答复、管理。")
+    ] = "answer",
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    """Give an agent a role in a mailbox. 授予成员在某邮箱中的角色。"""
+    from mailwarden.access import principals
+
+    run = Run(config, as_json, lang)
+
+    async def go() -> None:
+        async with run.database() as db:
+            await principals.grant(db, name, mailbox, role)
+
+    run_async(go)
+    run.say(run.t("access.granted", agent=name, mailbox=mailbox, role=role), style="green")
+    run.emit({"ok": True, "agent": name, "mailbox": mailbox, "role": role})
+
+
+@app.command("revoke-grant")
+def revoke_grant(
+    name: Annotated[str, typer.Argument()],
+    mailbox: Annotated[str, typer.Argument()],
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    """Take an agent's role in a mailbox away. 撤销成员在某邮箱中的角色。"""
+    from mailwarden.access import principals
+
+    run = Run(config, as_json, lang)
+
+    async def go() -> None:
+        async with run.database() as db:
+            await principals.revoke_grant(db, name, mailbox)
+
+    run_async(go)
+    run.say(run.t("access.grant_revoked", agent=name, mailbox=mailbox))
+    run.emit({"ok": True, "agent": name, "mailbox": mailbox, "role": None})
+
+
+@app.command()
+def grants(config: ConfigOpt = None, as_json: JsonOpt = False, lang: LangOpt = None) -> None:
+    """List who holds which role in which mailbox. 列出邮箱授权。"""
+    from mailwarden.access import principals
+
+    run = Run(config, as_json, lang)
+
+    async def go() -> list[tuple[str, str, str]]:
+        async with run.database() as db:
+            return await principals.list_grants(db)
+
+    run.listing(
+        "grants",
+        run_async(go),
+        lambda g: {"agent": g[0], "mailbox": g[1], "role": g[2]},
+        empty="access.grants_none",
+        columns=("agent", "mailbox", "role"),
+        row=lambda g: g,
+    )

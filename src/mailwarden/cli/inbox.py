@@ -9,6 +9,7 @@ import typer
 from mailwarden.cli.common import ConfigOpt, JsonOpt, LangOpt, Run, run_async
 from mailwarden.inbox import service
 from mailwarden.inbox.ingest import IngestReport
+from mailwarden.inbox.present import summary_dict, view_dict
 from mailwarden.inbox.tokens import KEY_PURPOSE
 
 app = typer.Typer(help="The team inbox: conversations. 团队收件箱：会话。", no_args_is_help=True)
@@ -99,14 +100,14 @@ def list_(
                 "total": page.total,
                 "limit": page.limit,
                 "offset": page.offset,
-                "conversations": [_summary(c) for c in page.items],
+                "conversations": [summary_dict(c) for c in page.items],
             }
         )
         return
     run.listing(
         "conversations",
         page.items,
-        _summary,
+        summary_dict,
         empty="inbox.none",
         columns=("id", "mailbox", "status", "contact", "company", "messages", "last", "subject"),
         row=lambda c: (
@@ -139,7 +140,7 @@ def show(
             return await service.show_conversation(db, ident)
 
     view = run_async(go)
-    run.emit({"ok": True, "conversation": _view(view)})
+    run.emit({"ok": True, "conversation": view_dict(view)})
     if as_json:
         return
     head = view.summary
@@ -173,40 +174,6 @@ def show(
 
 def _when(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value is not None else ""
-
-
-def _summary(c: service.ConversationSummary) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "uid": c.uid,
-        "mailbox": c.mailbox,
-        "subject": c.subject,
-        "status": c.status,
-        "snoozed_until": c.snoozed_until,
-        "contact": c.contact,
-        "company": c.company,
-        "assignee": c.assignee,
-        "messages": c.messages,
-        "created_at": c.created_at,
-        "first_message_at": c.first_message_at,
-        "last_message_at": c.last_message_at,
-        "last_customer_at": c.last_customer_at,
-        "last_agent_at": c.last_agent_at,
-    }
-
-
-def _view(view: service.ConversationView) -> dict[str, Any]:
-    from dataclasses import asdict
-
-    return {
-        **_summary(view.summary),
-        "language": view.language,
-        "token": view.token,
-        "suggested_ids": view.suggested_ids,
-        "contact": asdict(view.contact) if view.contact else None,
-        "company": asdict(view.company) if view.company else None,
-        "messages": [asdict(message) for message in view.messages],
-    }
 
 
 #: modules that add their commands to ``inbox`` (each has ``register(app)``): one per part of the inbox, so

@@ -31,6 +31,9 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     "notify": ("notify", "app", True),
     "agent": ("agent", "app", True),
     "inbox": ("inbox", "app", True),
+    "token": ("token", "app", True),
+    "worker": ("worker", "worker", False),
+    "serve": ("worker", "serve", False),
 }
 
 

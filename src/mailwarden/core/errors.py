@@ -7,7 +7,8 @@ The first split answers the question a user asks first: *is this my mistake, or 
     │   ├── ConfigError             mailwarden.toml, MAILWARDEN_* variables or command-line options are wrong
     │   ├── InputError              a value given to a command or API is malformed
     │   ├── NotFoundError           a named thing (mailbox, channel, ...) does not exist
-    │   ├── ConflictError           a named thing exists already
+    │   ├── ConflictError           a named thing exists already, or changed under the caller
+    │   ├── PermissionDeniedError   the caller may not do this (a role too low, no agent to act as)
     │   └── SecretError             a secret cannot be read
     │       ├── SecretKeyMissing    no encryption key is configured (run `mailwarden init` or set the key)
     │       ├── SecretKeyInvalid    the configured key is malformed (wrong length, not base64)
@@ -50,6 +51,7 @@ __all__ = [
     "MailwardenError",
     "NetworkError",
     "NotFoundError",
+    "PermissionDeniedError",
     "ProtocolError",
     "RemoteError",
     "SecretError",
@@ -126,6 +128,10 @@ class NotFoundError(UserError):
 
 class ConflictError(UserError):
     default_key = "error.conflict"
+
+
+class PermissionDeniedError(UserError):
+    default_key = "error.forbidden"
 
 
 class SecretError(UserError):

@@ -24,9 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mailwarden.audit.service import record as audit_record
 from mailwarden.core import clock
 from mailwarden.core.errors import InputError
+from mailwarden.db.engine import Database
 from mailwarden.inbox.models import Conversation, InboxEvent
 
-__all__ = ["CHAIN", "KINDS", "agent_actor", "record", "system_actor", "timeline"]
+__all__ = ["CHAIN", "KINDS", "agent_actor", "note_view", "record", "system_actor", "timeline"]
 
 #: the audit chain of the inbox (the archive's is ``audit``)
 CHAIN = "inbox"
@@ -115,3 +116,11 @@ async def timeline(
     if kinds is not None:
         query = query.where(InboxEvent.kind.in_(list(kinds)))
     return list(await session.scalars(query.order_by(InboxEvent.at, InboxEvent.id)))
+
+
+async def note_view(db: Database, conversation_id: int, *, actor: str) -> None:
+    """Audit that ``actor`` read the conversation (its own short transaction, after the read)."""
+    async with db.session() as session, session.begin():
+        conversation = await session.get(Conversation, conversation_id)
+        if conversation is not None:
+            await record(session, conversation, "viewed", actor=actor, timeline=False)

@@ -31,6 +31,7 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mailwarden.inbox import events
 from mailwarden.inbox.lookup import BatchLookup
 from mailwarden.inbox.models import (
     BounceLink,
@@ -352,6 +353,14 @@ async def place(lookup: BatchLookup, item: Prepared, team: Team) -> Placed:
         await session.flush()
         lookup.conversations[conversation.id] = conversation
         outcome = "opened"
+        await events.record(
+            session,
+            conversation,
+            "created",
+            actor=events.system_actor("ingest"),
+            detail={"by": "outgoing" if item.outgoing else "customer", "threaded": how},
+            at=item.at,
+        )
     else:
         conversation = await lookup.conversation(conversation_id)
         if conversation.contact_id is None and principal is not None:

@@ -1,0 +1,87 @@
+"""``mailwarden worker`` and ``mailwarden serve``: the long-running processes."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from typing import Annotated
+
+import typer
+
+from mailwarden.cli.common import ConfigOpt, JsonOpt, LangOpt, Run, run_async
+
+NoSync = Annotated[
+    bool,
+    typer.Option(
+        "--no-sync",
+        help="Do not watch the mailboxes (another process keeps the archive current). 不监听邮箱。",
+    ),
+]
+
+
+def worker(
+    no_sync: NoSync = False, config: ConfigOpt = None, as_json: JsonOpt = False, lang: LangOpt = None
+) -> None:
+    """Run sync, ingest, assignment, SLA timers, replies, notify until SIGTERM. 运行后台任务。"""
+    from mailwarden.workers.parts import WorkerConfig
+    from mailwarden.workers.service import Workers
+
+    run = Run(config, as_json, lang)
+    box = run.secret_box()
+
+    async def go() -> None:
+        async with run.database() as db:
+            workers = Workers(db, run.settings, box, WorkerConfig(sync=not no_sync))
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, stop.set)
+            run.say(run.t("cli.worker_started"))
+            run.event({"event": "started"})
+            statuses = await workers.run(stop)
+            run.event({"event": "stopped", "parts": [s.as_dict() for s in statuses.values()]})
+            run.say(run.t("cli.worker_stopped"))
+
+    run_async(go)
+
+
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on. 监听地址。")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port. 端口。")] = 8080,
+    workers: Annotated[
+        bool,
+        typer.Option(
+            "--workers/--no-workers", help="Run the workers in this process too. 同时运行后台任务。"
+        ),
+    ] = True,
+    no_sync: NoSync = False,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    """Serve the REST API (and, by default, the workers) until SIGTERM. 提供 REST API 服务，直到 SIGTERM。"""
+    import uvicorn
+
+    from mailwarden.web.app import create_app
+    from mailwarden.workers.parts import WorkerConfig
+    from mailwarden.workers.service import Workers
+
+    run = Run(config, as_json, lang)
+    box = run.secret_box()
+
+    async def go() -> None:
+        async with run.database() as db:
+            background = Workers(db, run.settings, box, WorkerConfig(sync=not no_sync)) if workers else None
+            app = create_app(
+                run.settings, db, background=(lambda _app: background.running()) if background else None
+            )
+            app.state.workers = background
+            server = uvicorn.Server(
+                uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan="on")
+            )
+            run.say(run.t("cli.serving", url=f"http://{host}:{port}/docs"))
+            run.event({"event": "serving", "host": host, "port": port})
+            await server.serve()  # uvicorn turns SIGTERM and SIGINT into a graceful shutdown
+            run.say(run.t("cli.worker_stopped"))
+
+    run_async(go)

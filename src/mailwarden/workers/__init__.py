@@ -1,0 +1,1 @@
+"""The process runtime: the background parts of ``mailwarden worker`` and ``mailwarden serve``."""
