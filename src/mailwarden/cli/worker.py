@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
+from collections.abc import Iterator
 from typing import Annotated
 
 import typer
@@ -45,6 +47,24 @@ def worker(
     run_async(go)
 
 
+def _server_class() -> type:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, with the signals left to us: on SIGTERM it shuts down gracefully (requests
+        finished, the workers' lifespan closed) and the command exits 0, instead of re-raising the signal
+        as uvicorn's own handlers do."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield
+
+        def stop(self) -> None:
+            self.should_exit = True
+
+    return Server
+
+
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on. 监听地址。")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port. 端口。")] = 8080,
@@ -68,6 +88,7 @@ def serve(
 
     run = Run(config, as_json, lang)
     box = run.secret_box()
+    server_class = _server_class()
 
     async def go() -> None:
         async with run.database() as db:
@@ -76,12 +97,17 @@ def serve(
                 run.settings, db, background=(lambda _app: background.running()) if background else None
             )
             app.state.workers = background
-            server = uvicorn.Server(
+            server = server_class(
                 uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan="on")
             )
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, server.stop)
             run.say(run.t("cli.serving", url=f"http://{host}:{port}/docs"))
             run.event({"event": "serving", "host": host, "port": port})
-            await server.serve()  # uvicorn turns SIGTERM and SIGINT into a graceful shutdown
+            await server.serve()
+            if server.started is False:  # the port was taken, or the lifespan failed: uvicorn said why
+                raise typer.Exit(1)
             run.say(run.t("cli.worker_stopped"))
 
     run_async(go)
