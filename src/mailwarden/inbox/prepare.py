@@ -110,3 +110,20 @@ def prepare_many(store: BlobStore, rows: Sequence[ArchiveRow], team: Team) -> li
             raw = raws[row.sha256] = store.read(row.sha256)
         out.append(prepare(row, raw, team))
     return out
+
+
+_WARM_UP = (
+    b"From: Anna Weber <anna@weber-gmbh.de>\r\nTo: sales@example.test\r\nSubject: Inquiry\r\n"
+    b"Message-ID: <warm-up@mailwarden.invalid>\r\nDate: Mon, 1 Jun 2026 09:00:00 +0000\r\n"
+    b"Content-Type: text/plain; charset=utf-8\r\n\r\n"
+    b"Please send your best price.\r\n\r\nAnna Weber\r\nBerlin\r\n"
+)
+
+
+def warm_up(team: Team) -> None:
+    """Prepare one made-up message and throw it away: loads the language model (1.6 s here), the public
+    suffix list and the parsers once, at start, instead of delaying the first real inquiry by as much."""
+    from datetime import UTC, datetime
+
+    moment = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
+    prepare(ArchiveRow(0, 0, "0" * 64, moment, moment), _WARM_UP, team)

@@ -28,6 +28,7 @@ from mailwarden.core.settings import Settings
 from mailwarden.db.engine import Database
 from mailwarden.inbox.ingest import ingest, load_team
 from mailwarden.inbox.place import Placed
+from mailwarden.inbox.prepare import warm_up
 from mailwarden.inbox.tokens import KEY_PURPOSE
 from mailwarden.mailboxes import service as mailboxes
 from mailwarden.mailboxes.models import Mailbox
@@ -118,10 +119,14 @@ def _ingester(
     async def run(stop: asyncio.Event) -> None:
         keys = box.derive(KEY_PURPOSE)
         blobs = blob_store(settings.archive_dir)
+        first = True
         while not stop.is_set():
             team = await load_team(
                 db, keys, extra_addresses=settings.inbox.own_addresses, list_ids=settings.inbox.own_list_ids
             )
+            if first:
+                await asyncio.to_thread(warm_up, team)
+                first = False
             report = await ingest(db, blobs, team, batch=settings.inbox.batch, on_placed=on_placed)
             if report.read:
                 signals.placed.set()
