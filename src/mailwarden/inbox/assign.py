@@ -1,0 +1,473 @@
+"""Assigning conversations: as ingest opens them, from the team queue, and by hand.
+
+:class:`Assigner` holds the teams (``Teams(settings.inbox)``) and offers
+
+- :meth:`Assigner.on_placed` — the ingest hook: every conversation a customer's mail NEWLY OPENED (not
+  noise, not our own first mail) is decided (:func:`.assign_decide.decide`: sticky owner, rules, the team's
+  chooser) and, in the batch's transaction, assigned with an ``assigned`` event and an ``inquiry.new``
+  alert naming the assignee — or put in the team queue with a ``queued`` event (and the alert, naming
+  nobody: a new inquiry no one can take now is news too);
+- :meth:`Assigner.assign_waiting` — the queue, tried again (the worker calls it at ``back_at``, and after a
+  change that can free someone: away off, an absence removed, a capacity raised, conversations closed);
+- :meth:`Assigner.reassign` — by hand, to an agent or back to the queue.
+
+**Cost per batch**: the agents, their settings and absences, the rules, the open counts and the rotation
+pointers are loaded once per batch transaction (kept in ``session.info``); per new conversation there is
+one query for its owners, the rotation write, the event and the alert.
+
+**Concurrency**: before deciding, an assigner locks every team's rotation row in name order (``SELECT ...
+FOR UPDATE`` on PostgreSQL; on SQLite the transaction's write lock does it) and reads the pointers under the
+lock, so two assigners — an ingest batch and a queue run, or two workers — take turns one after the other
+and never both give the same slot. The queue row of a conversation is deleted before it is decided again,
+and a conversation whose row someone else deleted first is left to them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mailwarden.access.models import Agent
+from mailwarden.core import clock
+from mailwarden.core.errors import InputError, NotFoundError
+from mailwarden.db.engine import Database
+from mailwarden.inbox import events
+from mailwarden.inbox.assign_agents import Roster, load_roster, open_counts
+from mailwarden.inbox.assign_decide import Decision, RuleSpec, Subject, decide
+from mailwarden.inbox.assign_owner import note_answered, owners_of
+from mailwarden.inbox.assign_rules import load_rule_specs
+from mailwarden.inbox.hours import as_utc
+from mailwarden.inbox.models import Company, Contact, Conversation
+from mailwarden.inbox.models_assign import AssignQueue, AssignRotation, AssignRule
+from mailwarden.inbox.place import Placed
+from mailwarden.inbox.teams import TeamPolicy, Teams
+from mailwarden.mailboxes.models import Mailbox
+from mailwarden.notify.alerts import Alert, Person
+from mailwarden.notify.service import enqueue_in
+
+__all__ = ["Assigned", "Assigner", "Waiting"]
+
+_INFO_KEY = "mailwarden.inbox.assign"
+#: how much of the first message an ``inquiry.new`` alert quotes
+EXCERPT_CHARS = 200
+
+
+@dataclass
+class _Batch:
+    """What one transaction loaded once: see the module docstring."""
+
+    at: datetime
+    roster: Roster
+    rules: list[RuleSpec]
+    counts: dict[str, int]
+    mailboxes: dict[int, str]
+    team_last: dict[str, str | None]
+
+
+@dataclass(frozen=True)
+class Assigned:
+    """The outcome for one conversation, for the API and the command line."""
+
+    conversation_id: int
+    uid: str
+    agent: str | None
+    previous: str | None
+    why: Mapping[str, Any]
+    queued: bool
+    back_at: datetime | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "conversation_id": self.conversation_id,
+            "uid": self.uid,
+            "agent": self.agent,
+            "previous": self.previous,
+            "why": dict(self.why),
+            "queued": self.queued,
+            "back_at": self.back_at.isoformat() if self.back_at else None,
+        }
+
+
+@dataclass
+class Waiting:
+    """What :meth:`Assigner.assign_waiting` did; ``back_at``: when to run it again (None: nothing is
+    expected to change by itself — run it when someone comes back or a conversation closes)."""
+
+    assigned: list[Assigned] = field(default_factory=list)
+    still_queued: int = 0
+    back_at: datetime | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "assigned": [a.as_dict() for a in self.assigned],
+            "still_queued": self.still_queued,
+            "back_at": self.back_at.isoformat() if self.back_at else None,
+        }
+
+
+def person(agent: Agent) -> Person:
+    """The agent as an alert @mentions them."""
+    return Person(agent.name, agent.email, agent.timezone, {i.kind: i.ident for i in agent.identities})
+
+
+class Assigner:
+    """Assignment for the configured teams (see the module docstring)."""
+
+    def __init__(self, teams: Teams, *, actor: str = events.system_actor("assign")) -> None:
+        self.teams = teams
+        self.actor = actor
+
+    # --- loading, once per transaction ------------------------------------------------------------
+    async def _batch(self, session: AsyncSession, at: datetime | None = None) -> _Batch:
+        found = session.info.get(_INFO_KEY)
+        if isinstance(found, _Batch):
+            return found
+        names = sorted(team.name for team in self.teams.all())
+        insert = _insert(session)
+        await session.execute(
+            insert.values(
+                [{"team": n, "turns": 0, "updated_at": clock.now()} for n in names]
+            ).on_conflict_do_nothing()
+        )
+        locked = await session.execute(
+            select(AssignRotation.team, AssignRotation.last_agent)
+            .where(AssignRotation.team.in_(names))
+            .order_by(AssignRotation.team)
+            .with_for_update()
+        )
+        team_last = {team: last for team, last in locked.all()}
+        now = as_utc(at or clock.now())
+        batch = _Batch(
+            at=now,
+            roster=await load_roster(session, now),
+            rules=await load_rule_specs(session),
+            counts=await open_counts(session),
+            mailboxes={i: n for i, n in (await session.execute(select(Mailbox.id, Mailbox.name))).all()},
+            team_last=team_last,
+        )
+        session.info[_INFO_KEY] = batch
+        return batch
+
+    # --- the ingest hook --------------------------------------------------------------------------
+    async def on_placed(self, session: AsyncSession, placed: Placed) -> None:
+        """Assign a conversation a customer's message just opened (see the module docstring)."""
+        if placed.outcome != "opened" or placed.direction != "in" or placed.noise != "person":
+            return
+        conversation_id = placed.conversation_id
+        if conversation_id is None:  # pragma: no cover - an opened conversation has one
+            return
+        conversation = await session.get(Conversation, conversation_id)
+        assert conversation is not None
+        batch = await self._batch(session)
+        team = self.teams.for_mailbox(batch.mailboxes.get(conversation.mailbox_id, ""))
+        if team is None:
+            return  # no team answers this mailbox: archived, not answered
+        at = as_utc(clock.now())  # who is available now, whenever the customer wrote
+        subject = await self._subject(session, batch, conversation, placed.text)
+        decision = decide(
+            team,
+            batch.roster.members(team),
+            batch.rules,
+            subject,
+            at,
+            batch.counts,
+            batch.team_last.get(team.name),
+        )
+        await self._apply(session, batch, team, conversation, decision, first=True, placed=placed)
+
+    async def _subject(
+        self, session: AsyncSession, batch: _Batch, conversation: Conversation, text: str
+    ) -> Subject:
+        company = await session.get(Company, conversation.company_id) if conversation.company_id else None
+        contact = await session.get(Contact, conversation.contact_id) if conversation.contact_id else None
+        company_owner, contact_owner = await owners_of(
+            session, conversation.company_id, conversation.contact_id
+        )
+        return Subject(
+            mailbox=batch.mailboxes.get(conversation.mailbox_id, ""),
+            language=conversation.language or (contact.language if contact else None),
+            company_country=company.country if company else None,
+            contact_country=contact.country if contact else None,
+            subject=conversation.subject,
+            text=text,
+            company_owner=company_owner,
+            contact_owner=contact_owner,
+        )
+
+    async def _apply(
+        self,
+        session: AsyncSession,
+        batch: _Batch,
+        team: TeamPolicy,
+        conversation: Conversation,
+        decision: Decision,
+        *,
+        first: bool,
+        placed: Placed | None = None,
+        queued_at: datetime | None = None,
+    ) -> Assigned:
+        """Store ``decision``: the assignee, the pointer that moved, the event, the alert; or the queue."""
+        if decision.agent is None:
+            await self._queue(session, team, conversation, decision.why, decision.back_at, queued_at)
+            if first:
+                await events.record(
+                    session,
+                    conversation,
+                    "queued",
+                    actor=self.actor,
+                    detail={"team": team.name, "why": decision.why},
+                )
+                await self._alert(session, conversation, None, placed, f"inquiry/{conversation.uid}")
+            return Assigned(
+                conversation.id, conversation.uid, None, None, decision.why, True, decision.back_at
+            )
+        agent = batch.roster.by_name(decision.agent)
+        assert agent is not None  # decide() only names agents of the roster
+        previous = await _name_of(session, batch, conversation.assignee_id)
+        conversation.assignee_id = agent.id
+        batch.counts[agent.uid] = batch.counts.get(agent.uid, 0) + 1
+        if decision.pointer is not None:
+            await self._move_pointer(session, batch, decision.pointer)
+        await events.record(
+            session,
+            conversation,
+            "assigned",
+            actor=self.actor,
+            detail={"agent": agent.name, "previous": previous, "why": decision.why},
+        )
+        key = f"inquiry/{conversation.uid}" if first else f"inquiry/{conversation.uid}/{agent.uid}"
+        await self._alert(session, conversation, agent, placed, key)
+        return Assigned(conversation.id, conversation.uid, agent.name, previous, decision.why, False)
+
+    async def _move_pointer(
+        self, session: AsyncSession, batch: _Batch, pointer: tuple[str, str, str]
+    ) -> None:
+        kind, name, uid = pointer
+        if kind == "team":
+            batch.team_last[name] = uid
+            await session.execute(
+                update(AssignRotation)
+                .where(AssignRotation.team == name)
+                .values(last_agent=uid, turns=AssignRotation.turns + 1, updated_at=clock.now())
+            )
+            return
+        batch.rules = [
+            RuleSpec(r.name, r.mailboxes, r.countries, r.languages, r.keywords, r.agents, uid)
+            if r.name == name
+            else r
+            for r in batch.rules
+        ]
+        await session.execute(
+            update(AssignRule)
+            .where(AssignRule.name == name)
+            .values(last_agent=uid, turns=AssignRule.turns + 1)
+        )
+
+    async def _queue(
+        self,
+        session: AsyncSession,
+        team: TeamPolicy,
+        conversation: Conversation,
+        why: Mapping[str, Any],
+        back_at: datetime | None,
+        queued_at: datetime | None = None,
+    ) -> None:
+        """Into the team queue (or its entry updated); ``queued_at`` kept when it is tried again, so the
+        queue stays first come, first served."""
+        values = {"team": team.name, "retry_at": back_at, "why": dict(why)}
+        stmt = _insert(session, AssignQueue).values(
+            conversation_id=conversation.id, queued_at=queued_at or clock.now(), **values
+        )
+        await session.execute(stmt.on_conflict_do_update(index_elements=["conversation_id"], set_=values))
+
+    async def _alert(
+        self,
+        session: AsyncSession,
+        conversation: Conversation,
+        agent: Agent | None,
+        placed: Placed | None,
+        key: str,
+    ) -> None:
+        company = await session.get(Company, conversation.company_id) if conversation.company_id else None
+        contact = await session.get(Contact, conversation.contact_id) if conversation.contact_id else None
+        params: dict[str, str] = {"subject": conversation.subject or "-"}
+        if placed is not None:
+            sender = placed.message.from_addr or ""
+            name = placed.message.from_name
+            params["customer"] = f"{name} <{sender}>" if name else sender
+            excerpt = " ".join(placed.text.split())[:EXCERPT_CHARS]
+            if excerpt:
+                params["excerpt"] = excerpt
+        elif contact is not None and contact.name:
+            params["customer"] = contact.name
+        if company is not None:
+            params["company"] = company.display_domain
+        country = (company.country if company else None) or (contact.country if contact else None)
+        if country:
+            params["country"] = country
+        if agent is not None:
+            params["assignee"] = agent.name
+        mentions = (person(agent),) if agent is not None else ()
+        await enqueue_in(session, Alert("inquiry.new", key, params, mentions))
+
+    # --- the queue ---------------------------------------------------------------------------------
+    async def assign_waiting(self, db: Database, at: datetime | None = None) -> Waiting:
+        """Try every queued conversation again, oldest first, at ``at`` (default now). Conversations closed
+        or assigned meanwhile leave the queue; those of a ``manual`` team stay for a person to take."""
+        at = as_utc(at or clock.now())
+        report = Waiting()
+        async with db.session() as session, session.begin():
+            batch = await self._batch(session, at)
+            batch.at = at
+            queued = list(
+                await session.scalars(
+                    select(AssignQueue).order_by(AssignQueue.queued_at, AssignQueue.conversation_id)
+                )
+            )
+            for entry in queued:
+                conversation = await session.get(Conversation, entry.conversation_id)
+                team = self.teams.by_name.get(entry.team)
+                gone = (
+                    conversation is None
+                    or conversation.status == "closed"
+                    or conversation.assignee_id is not None
+                )
+                if gone or team is None:
+                    await session.execute(
+                        delete(AssignQueue).where(AssignQueue.conversation_id == entry.conversation_id)
+                    )
+                    continue
+                assert conversation is not None
+                if team.assign == "manual":
+                    report.still_queued += 1
+                    continue
+                taken = await session.execute(
+                    delete(AssignQueue).where(AssignQueue.conversation_id == entry.conversation_id)
+                )
+                if taken.rowcount != 1:  # type: ignore[attr-defined]
+                    continue  # another assigner took it
+                subject = await self._subject(session, batch, conversation, "")
+                decision = decide(
+                    team,
+                    batch.roster.members(team),
+                    batch.rules,
+                    subject,
+                    at,
+                    batch.counts,
+                    batch.team_last.get(team.name),
+                )
+                done = await self._apply(
+                    session, batch, team, conversation, decision, first=False, queued_at=entry.queued_at
+                )
+                if done.queued:
+                    report.still_queued += 1
+                    if done.back_at is not None and (report.back_at is None or done.back_at < report.back_at):
+                        report.back_at = done.back_at
+                else:
+                    report.assigned.append(done)
+        return report
+
+    # --- by hand -----------------------------------------------------------------------------------
+    async def reassign(
+        self,
+        db: Database,
+        conversation_ident: str | int,
+        agent_name: str | None,
+        *,
+        actor: str,
+        mailbox_ids: Sequence[int] | None = None,
+        force: bool = False,
+    ) -> Assigned:
+        """Give the conversation to ``agent_name``, or (None) put it back in its team's queue. Unknown
+        agent: ``NotFoundError``; an agent outside the team: ``InputError`` unless ``force``. The agent
+        becomes the sticky owner of the customer (unless one was pinned by hand). Nothing changes, nothing
+        is recorded, when the conversation has that assignee already."""
+        text = str(conversation_ident).strip()
+        by_id = text.isdigit() and len(text) <= 12
+        condition = Conversation.id == int(text) if by_id else Conversation.uid == text.lower()
+        async with db.session() as session, session.begin():
+            # a write first: it locks the row (PostgreSQL) and takes SQLite's write lock before any read
+            query = update(Conversation).where(condition)
+            if mailbox_ids is not None:
+                query = query.where(Conversation.mailbox_id.in_(list(mailbox_ids)))
+            found = (
+                await session.execute(query.values(updated_at=clock.now()).returning(Conversation.id))
+            ).first()
+            if found is None:
+                raise NotFoundError("inbox.conversation_not_found", id=text[:64])
+            conversation = await session.get(Conversation, found[0])
+            assert conversation is not None
+            mailbox = await session.get(Mailbox, conversation.mailbox_id)
+            team = self.teams.for_mailbox(mailbox.name if mailbox else "")
+            previous = await _name_of(session, None, conversation.assignee_id)
+            if agent_name is None:
+                return await self._unassign(session, conversation, team, previous, actor)
+            agent = await session.scalar(select(Agent).where(Agent.name == agent_name))
+            if agent is None:
+                raise NotFoundError("agent.not_found", name=agent_name)
+            if team is not None and not team.has_agent(agent.name) and not force:
+                raise InputError("inbox.assign.not_in_team", agent=agent.name, team=team.name)
+            why: dict[str, Any] = {"step": "manual", **({"forced": True} if force else {})}
+            if conversation.assignee_id == agent.id:
+                return Assigned(conversation.id, conversation.uid, agent.name, previous, why, False)
+            conversation.assignee_id = agent.id
+            await session.execute(delete(AssignQueue).where(AssignQueue.conversation_id == conversation.id))
+            await events.record(
+                session,
+                conversation,
+                "assigned",
+                actor=actor,
+                detail={"agent": agent.name, "previous": previous, "why": why},
+            )
+            await note_answered(session, conversation, agent)
+            await self._alert(session, conversation, agent, None, f"inquiry/{conversation.uid}/{agent.uid}")
+            return Assigned(conversation.id, conversation.uid, agent.name, previous, why, False)
+
+    async def _unassign(
+        self,
+        session: AsyncSession,
+        conversation: Conversation,
+        team: TeamPolicy | None,
+        previous: str | None,
+        actor: str,
+    ) -> Assigned:
+        why: dict[str, Any] = {"step": "manual"}
+        if team is None:
+            raise InputError("inbox.assign.no_team", id=conversation.id)
+        queued = await session.get(AssignQueue, conversation.id)
+        if conversation.assignee_id is None and queued is not None:
+            return Assigned(conversation.id, conversation.uid, None, None, why, True)
+        conversation.assignee_id = None
+        await self._queue(session, team, conversation, why, None)
+        await events.record(
+            session,
+            conversation,
+            "assigned",
+            actor=actor,
+            detail={"agent": None, "previous": previous, "why": why},
+        )
+        return Assigned(conversation.id, conversation.uid, None, previous, why, True)
+
+
+async def _name_of(session: AsyncSession, batch: _Batch | None, agent_id: int | None) -> str | None:
+    if agent_id is None:
+        return None
+    if batch is not None:
+        found = next((a for a in batch.roster.agents if a.id == agent_id), None)
+        if found is not None:
+            return found.name
+    agent = await session.get(Agent, agent_id)
+    return agent.name if agent else None
+
+
+def _insert(session: AsyncSession, table: Any = AssignRotation) -> Any:
+    if session.get_bind().dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
+    return insert(table)
