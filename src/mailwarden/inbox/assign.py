@@ -413,6 +413,7 @@ class Assigner:
             if team is not None and not team.has_agent(agent.name) and not force:
                 raise InputError("inbox.assign.not_in_team", agent=agent.name, team=team.name)
             why: dict[str, Any] = {"step": "manual", **({"forced": True} if force else {})}
+            await note_answered(session, conversation, agent)  # a person's choice, even of the assignee
             if conversation.assignee_id == agent.id:
                 return Assigned(conversation.id, conversation.uid, agent.name, previous, why, False)
             conversation.assignee_id = agent.id
@@ -424,7 +425,6 @@ class Assigner:
                 actor=actor,
                 detail={"agent": agent.name, "previous": previous, "why": why},
             )
-            await note_answered(session, conversation, agent)
             await self._alert(session, conversation, agent, None, f"inquiry/{conversation.uid}/{agent.uid}")
             return Assigned(conversation.id, conversation.uid, agent.name, previous, why, False)
 
