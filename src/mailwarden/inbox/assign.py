@@ -40,7 +40,7 @@ from mailwarden.inbox import events
 from mailwarden.inbox.assign_agents import Roster, load_roster, open_counts
 from mailwarden.inbox.assign_decide import Decision, RuleSpec, Subject, decide
 from mailwarden.inbox.assign_owner import note_answered, owners_of
-from mailwarden.inbox.assign_rules import load_rule_specs
+from mailwarden.inbox.assign_rules import load_rules, spec_of
 from mailwarden.inbox.hours import as_utc
 from mailwarden.inbox.models import Company, Contact, Conversation
 from mailwarden.inbox.models_assign import AssignQueue, AssignRotation, AssignRule
@@ -66,7 +66,13 @@ class _Batch:
     rules: list[RuleSpec]
     counts: dict[str, int]
     mailboxes: dict[int, str]
-    team_last: dict[str, str | None]
+    #: the rows, locked: a turn taken sets their attributes, written with the next flush
+    rotations: dict[str, AssignRotation]
+    rule_rows: dict[str, AssignRule]
+
+    def team_last(self, team: str) -> str | None:
+        row = self.rotations.get(team)
+        return row.last_agent if row is not None else None
 
 
 @dataclass(frozen=True)
@@ -134,21 +140,23 @@ class Assigner:
                 [{"team": n, "turns": 0, "updated_at": clock.now()} for n in names]
             ).on_conflict_do_nothing()
         )
-        locked = await session.execute(
-            select(AssignRotation.team, AssignRotation.last_agent)
+        locked = await session.scalars(
+            select(AssignRotation)
             .where(AssignRotation.team.in_(names))
             .order_by(AssignRotation.team)
             .with_for_update()
         )
-        team_last = {team: last for team, last in locked.all()}
+        rotations = {row.team: row for row in locked}
+        rule_rows = await load_rules(session)
         now = as_utc(at or clock.now())
         batch = _Batch(
             at=now,
             roster=await load_roster(session, now),
-            rules=await load_rule_specs(session),
+            rules=[spec_of(row) for row in rule_rows],
             counts=await open_counts(session),
             mailboxes={i: n for i, n in (await session.execute(select(Mailbox.id, Mailbox.name))).all()},
-            team_last=team_last,
+            rotations=rotations,
+            rule_rows={row.name: row for row in rule_rows},
         )
         session.info[_INFO_KEY] = batch
         return batch
@@ -176,7 +184,7 @@ class Assigner:
             subject,
             at,
             batch.counts,
-            batch.team_last.get(team.name),
+            batch.team_last(team.name),
         )
         await self._apply(session, batch, team, conversation, decision, first=True, placed=placed)
 
@@ -232,7 +240,7 @@ class Assigner:
         conversation.assignee_id = agent.id
         batch.counts[agent.uid] = batch.counts.get(agent.uid, 0) + 1
         if decision.pointer is not None:
-            await self._move_pointer(session, batch, decision.pointer)
+            self._move_pointer(batch, decision.pointer)
         await events.record(
             session,
             conversation,
@@ -244,29 +252,16 @@ class Assigner:
         await self._alert(session, conversation, agent, placed, key)
         return Assigned(conversation.id, conversation.uid, agent.name, previous, decision.why, False)
 
-    async def _move_pointer(
-        self, session: AsyncSession, batch: _Batch, pointer: tuple[str, str, str]
-    ) -> None:
+    def _move_pointer(self, batch: _Batch, pointer: tuple[str, str, str]) -> None:
+        """Record the turn on the locked row (flushed with the event that follows: no UPDATE of its own)."""
         kind, name, uid = pointer
         if kind == "team":
-            batch.team_last[name] = uid
-            await session.execute(
-                update(AssignRotation)
-                .where(AssignRotation.team == name)
-                .values(last_agent=uid, turns=AssignRotation.turns + 1, updated_at=clock.now())
-            )
+            rotation = batch.rotations[name]
+            rotation.last_agent, rotation.turns, rotation.updated_at = uid, rotation.turns + 1, clock.now()
             return
-        batch.rules = [
-            RuleSpec(r.name, r.mailboxes, r.countries, r.languages, r.keywords, r.agents, uid)
-            if r.name == name
-            else r
-            for r in batch.rules
-        ]
-        await session.execute(
-            update(AssignRule)
-            .where(AssignRule.name == name)
-            .values(last_agent=uid, turns=AssignRule.turns + 1)
-        )
+        rule = batch.rule_rows[name]
+        rule.last_agent, rule.turns = uid, rule.turns + 1
+        batch.rules = [spec_of(batch.rule_rows[r.name]) if r.name == name else r for r in batch.rules]
 
     async def _queue(
         self,
@@ -359,7 +354,7 @@ class Assigner:
                     subject,
                     at,
                     batch.counts,
-                    batch.team_last.get(team.name),
+                    batch.team_last(team.name),
                 )
                 done = await self._apply(
                     session, batch, team, conversation, decision, first=False, queued_at=entry.queued_at

@@ -26,7 +26,7 @@ from mailwarden.inbox.events import CHAIN
 from mailwarden.inbox.models_assign import AssignRule
 from mailwarden.mailboxes.models import Mailbox
 
-__all__ = ["Rule", "add_rule", "list_rules", "load_rule_specs", "move_rule", "remove_rule"]
+__all__ = ["Rule", "add_rule", "list_rules", "load_rules", "move_rule", "remove_rule", "spec_of"]
 
 _NAME = re.compile(r"^[\w.-][\w .-]{0,99}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -153,19 +153,21 @@ async def list_rules(db: Database) -> list[Rule]:
         return [_view(row) for row in await _ordered(session)]
 
 
-async def load_rule_specs(session: AsyncSession) -> list[RuleSpec]:
-    return [
-        RuleSpec(
-            name=row.name,
-            mailboxes=frozenset(row.mailboxes),
-            countries=frozenset(row.countries),
-            languages=frozenset(row.languages),
-            keywords=tuple(row.keywords),
-            agents=tuple(row.agents),
-            last_agent=row.last_agent,
-        )
-        for row in await _ordered(session)
-    ]
+def spec_of(row: AssignRule) -> RuleSpec:
+    return RuleSpec(
+        name=row.name,
+        mailboxes=frozenset(row.mailboxes),
+        countries=frozenset(row.countries),
+        languages=frozenset(row.languages),
+        keywords=tuple(row.keywords),
+        agents=tuple(row.agents),
+        last_agent=row.last_agent,
+    )
+
+
+async def load_rules(session: AsyncSession) -> list[AssignRule]:
+    """The rules in order, as rows (the assigner moves their rotation pointers)."""
+    return await _ordered(session)
 
 
 async def _named(session: AsyncSession, name: str) -> tuple[list[AssignRule], AssignRule]:
