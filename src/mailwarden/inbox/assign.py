@@ -38,6 +38,7 @@ from mailwarden.core.errors import InputError, NotFoundError
 from mailwarden.db.engine import Database
 from mailwarden.inbox import events
 from mailwarden.inbox.assign_agents import Roster, load_roster, open_counts
+from mailwarden.inbox.assign_alert import announce
 from mailwarden.inbox.assign_decide import Decision, RuleSpec, Subject, decide
 from mailwarden.inbox.assign_owner import note_answered, owners_of
 from mailwarden.inbox.assign_rules import load_rules, spec_of
@@ -47,14 +48,10 @@ from mailwarden.inbox.models_assign import AssignQueue, AssignRotation, AssignRu
 from mailwarden.inbox.place import Placed
 from mailwarden.inbox.teams import TeamPolicy, Teams
 from mailwarden.mailboxes.models import Mailbox
-from mailwarden.notify.alerts import Alert, Person
-from mailwarden.notify.service import enqueue_in
 
-__all__ = ["Assigned", "Assigner", "Waiting"]
+__all__ = ["Assigned", "Assigner", "Waiting", "note_answered"]
 
 _INFO_KEY = "mailwarden.inbox.assign"
-#: how much of the first message an ``inquiry.new`` alert quotes
-EXCERPT_CHARS = 200
 
 
 @dataclass
@@ -114,11 +111,6 @@ class Waiting:
             "still_queued": self.still_queued,
             "back_at": self.back_at.isoformat() if self.back_at else None,
         }
-
-
-def person(agent: Agent) -> Person:
-    """The agent as an alert @mentions them."""
-    return Person(agent.name, agent.email, agent.timezone, {i.kind: i.ident for i in agent.identities})
 
 
 class Assigner:
@@ -230,7 +222,7 @@ class Assigner:
                     actor=self.actor,
                     detail={"team": team.name, "why": decision.why},
                 )
-                await self._alert(session, conversation, None, placed, f"inquiry/{conversation.uid}")
+                await announce(session, conversation, None, placed, f"inquiry/{conversation.uid}")
             return Assigned(
                 conversation.id, conversation.uid, None, None, decision.why, True, decision.back_at
             )
@@ -249,7 +241,7 @@ class Assigner:
             detail={"agent": agent.name, "previous": previous, "why": decision.why},
         )
         key = f"inquiry/{conversation.uid}" if first else f"inquiry/{conversation.uid}/{agent.uid}"
-        await self._alert(session, conversation, agent, placed, key)
+        await announce(session, conversation, agent, placed, key)
         return Assigned(conversation.id, conversation.uid, agent.name, previous, decision.why, False)
 
     def _move_pointer(self, batch: _Batch, pointer: tuple[str, str, str]) -> None:
@@ -279,36 +271,6 @@ class Assigner:
             conversation_id=conversation.id, queued_at=queued_at or clock.now(), **values
         )
         await session.execute(stmt.on_conflict_do_update(index_elements=["conversation_id"], set_=values))
-
-    async def _alert(
-        self,
-        session: AsyncSession,
-        conversation: Conversation,
-        agent: Agent | None,
-        placed: Placed | None,
-        key: str,
-    ) -> None:
-        company = await session.get(Company, conversation.company_id) if conversation.company_id else None
-        contact = await session.get(Contact, conversation.contact_id) if conversation.contact_id else None
-        params: dict[str, str] = {"subject": conversation.subject or "-"}
-        if placed is not None:
-            sender = placed.message.from_addr or ""
-            name = placed.message.from_name
-            params["customer"] = f"{name} <{sender}>" if name else sender
-            excerpt = " ".join(placed.text.split())[:EXCERPT_CHARS]
-            if excerpt:
-                params["excerpt"] = excerpt
-        elif contact is not None and contact.name:
-            params["customer"] = contact.name
-        if company is not None:
-            params["company"] = company.display_domain
-        country = (company.country if company else None) or (contact.country if contact else None)
-        if country:
-            params["country"] = country
-        if agent is not None:
-            params["assignee"] = agent.name
-        mentions = (person(agent),) if agent is not None else ()
-        await enqueue_in(session, Alert("inquiry.new", key, params, mentions))
 
     # --- the queue ---------------------------------------------------------------------------------
     async def assign_waiting(self, db: Database, at: datetime | None = None) -> Waiting:
@@ -420,7 +382,7 @@ class Assigner:
                 actor=actor,
                 detail={"agent": agent.name, "previous": previous, "why": why},
             )
-            await self._alert(session, conversation, agent, None, f"inquiry/{conversation.uid}/{agent.uid}")
+            await announce(session, conversation, agent, None, f"inquiry/{conversation.uid}/{agent.uid}")
             return Assigned(conversation.id, conversation.uid, agent.name, previous, why, False)
 
     async def _unassign(

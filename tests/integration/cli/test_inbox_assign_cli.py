@@ -77,5 +77,6 @@ async def test_the_assignment_commands(ready_cli: CLI) -> None:
     )
 
     assert ok(cli("inbox", "assign", price, "--unassign", "--json"))["queued"] is True
+    assert [q["subject"] for q in ok(cli("inbox", "queue", "--json"))["queue"]] == ["Price list"]
     ran = ok(cli("inbox", "away", "bo", "off", "--json"))  # bo is back: the queue is tried at once
     assert ran["assigned"] == 1

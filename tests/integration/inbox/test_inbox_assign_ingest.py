@@ -15,6 +15,7 @@ from mailwarden.core import clock
 from mailwarden.db.engine import Database
 from mailwarden.db.migrate import upgrade
 from mailwarden.inbox import assign_agents, assign_rules, events
+from mailwarden.inbox.assign_queue import list_queue
 from mailwarden.inbox.models_assign import AssignQueue
 
 from inbox_archive import START, later, mail
@@ -186,6 +187,10 @@ async def test_the_queue_is_served_first_come_first_served_as_people_come_back(
     assert set((await env.assignees()).values()) == {None}
     first = await env.assigner.assign_waiting(db)
     assert first.back_at is None and first.still_queued == 3  # all away: nobody is expected by the clock
+    listed = await list_queue(db)
+    assert [q.subject for q in listed] == ["Waiting 0", "Waiting 1", "Waiting 2"]
+    assert {s["reason"] for s in listed[0].why["skipped"]} == {"away"} and listed[0].retry_at is None
+    assert await list_queue(db, mailbox_ids=[listed[0].conversation_id + 100]) == []
 
     await assign_agents.set_capacity(db, "anna", 2, actor="t")
     await assign_agents.set_away(db, "anna", False, actor="t")
