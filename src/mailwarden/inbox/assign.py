@@ -20,6 +20,11 @@ FOR UPDATE`` on PostgreSQL; on SQLite the transaction's write lock does it) and 
 lock, so two assigners — an ingest batch and a queue run, or two workers — take turns one after the other
 and never both give the same slot. The queue row of a conversation is deleted before it is decided again,
 and a conversation whose row someone else deleted first is left to them.
+
+**Lock order** (PostgreSQL), the same in every assigner so none waits for another in a circle: the ingest
+cursor (a batch's claim; a queue run takes it too), the teams' rotation rows, the conversations (a batch's
+placed rows; a queue run's queued rows, in id order), then the audit chain's head (each event). A manual
+reassignment locks its one conversation, then the audit head.
 """
 
 from __future__ import annotations
@@ -43,7 +48,7 @@ from mailwarden.inbox.assign_decide import Decision, RuleSpec, Subject, decide
 from mailwarden.inbox.assign_owner import note_answered, owners_of
 from mailwarden.inbox.assign_rules import load_rules, spec_of
 from mailwarden.inbox.hours import as_utc
-from mailwarden.inbox.models import Company, Contact, Conversation
+from mailwarden.inbox.models import Company, Contact, Conversation, IngestCursor
 from mailwarden.inbox.models_assign import AssignQueue, AssignRotation, AssignRule
 from mailwarden.inbox.place import Placed
 from mailwarden.inbox.teams import TeamPolicy, Teams
@@ -279,12 +284,24 @@ class Assigner:
         at = as_utc(at or clock.now())
         report = Waiting()
         async with db.session() as session, session.begin():
+            if session.get_bind().dialect.name != "sqlite":
+                # the lock order of an ingest batch (cursor, then rotation, then conversations, then the
+                # audit head): taking the cursor first, a queue run and a batch never wait for each other
+                # in a circle. SQLite has one write lock: nothing to order.
+                await session.execute(select(IngestCursor.name).with_for_update())
             batch = await self._batch(session, at)
             batch.at = at
             queued = list(
                 await session.scalars(
                     select(AssignQueue).order_by(AssignQueue.queued_at, AssignQueue.conversation_id)
                 )
+            )
+            # every row this run may change, locked in id order before the first event takes the audit head
+            await session.execute(
+                select(Conversation.id)
+                .where(Conversation.id.in_([entry.conversation_id for entry in queued]))
+                .order_by(Conversation.id)
+                .with_for_update()
             )
             for entry in queued:
                 conversation = await session.get(Conversation, entry.conversation_id)

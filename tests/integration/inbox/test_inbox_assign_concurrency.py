@@ -88,3 +88,37 @@ async def test_two_queue_runs_at_once_assign_each_conversation_once(db: Database
     rows = await env.events()
     assert sorted(row.conversation_id for row in rows) == sorted({row.conversation_id for row in rows})
     assert Counter(row.detail["agent"] for row in rows) == {name: 3 for name in AGENTS}
+
+
+async def test_a_queue_run_and_an_ingest_batch_at_once_both_finish_and_assign_once(
+    db: Database, tmp_path: Path
+) -> None:
+    """GIVEN queued conversations, WHEN the queue runs while a batch attaches customers' follow-ups to them
+    and opens new ones, THEN both finish (no lock cycle) and every conversation has one assignment."""
+    env = await Env.create(db, tmp_path, agents=AGENTS)
+    for name in AGENTS:
+        await assign_agents.set_away(db, name, True, actor="t")
+    firsts = [mail(f"Queued {n}", sender=f"q{n}@queued{n}.example", message_id=f"q{n}@x") for n in range(8)]
+    await env.ingest(*firsts)
+    for name in AGENTS:
+        await assign_agents.set_away(db, name, False, actor="t")
+    follow_ups = [
+        mail(f"Re: Queued {n}", sender=f"q{n}@queued{n}.example", in_reply_to=f"q{n}@x") for n in range(8)
+    ]
+    news = [mail(f"New {n}", sender=f"n{n}@new{n}.example") for n in range(8)]
+    await env.archive.add(*follow_ups, *news)
+    team = await load_team(db, [TOKEN_KEY])
+    other = Database(str(db.url))
+    try:
+        await asyncio.wait_for(
+            asyncio.gather(
+                env.with_team().assign_waiting(other),
+                ingest(db, env.archive.store, team, batch=4, on_placed=env.assigner.on_placed),
+            ),
+            timeout=60,
+        )
+    finally:
+        await other.dispose()
+    rows = await env.events()
+    assert len(rows) == 16 and len({row.conversation_id for row in rows}) == 16
+    assert None not in set((await env.assignees()).values())
