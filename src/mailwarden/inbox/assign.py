@@ -57,6 +57,7 @@ from mailwarden.mailboxes.models import Mailbox
 __all__ = ["Assigned", "Assigner", "Waiting", "note_answered"]
 
 _INFO_KEY = "mailwarden.inbox.assign"
+_EMAILS_KEY = "mailwarden.inbox.assign.emails"
 
 
 @dataclass
@@ -160,8 +161,13 @@ class Assigner:
 
     # --- the ingest hook --------------------------------------------------------------------------
     async def on_placed(self, session: AsyncSession, placed: Placed) -> None:
-        """Assign a conversation a customer's message just opened (see the module docstring)."""
-        if placed.outcome != "opened" or placed.direction != "in" or placed.noise != "person":
+        """Assign a conversation a customer's message just opened (see the module docstring); and when an
+        agent wrote from their own address (a salesperson answering from their mailbox, the shared address
+        in Cc), make them the customer's sticky owner, as a reply through mailwarden does."""
+        if placed.direction == "out":
+            await self._answered_from_own_address(session, placed)
+            return
+        if placed.outcome != "opened" or placed.noise != "person":
             return
         conversation_id = placed.conversation_id
         if conversation_id is None:  # pragma: no cover - an opened conversation has one
@@ -184,6 +190,22 @@ class Assigner:
             batch.team_last(team.name),
         )
         await self._apply(session, batch, team, conversation, decision, first=True, placed=placed)
+
+    async def _answered_from_own_address(self, session: AsyncSession, placed: Placed) -> None:
+        if placed.outcome not in ("opened", "attached") or placed.noise != "person":
+            return  # a copy, or our reply sent through mailwarden (the reply code noted it)
+        if placed.conversation_id is None:
+            return
+        by_email = session.info.get(_EMAILS_KEY)
+        if not isinstance(by_email, dict):
+            agents = await session.scalars(select(Agent))
+            by_email = session.info[_EMAILS_KEY] = {agent.email.casefold(): agent for agent in agents}
+        agent = by_email.get((placed.message.from_addr or "").casefold())
+        if agent is None:
+            return  # the shared address: who wrote is unknown
+        conversation = await session.get(Conversation, placed.conversation_id)
+        if conversation is not None:
+            await note_answered(session, conversation, agent)
 
     async def _subject(
         self, session: AsyncSession, batch: _Batch, conversation: Conversation, text: str

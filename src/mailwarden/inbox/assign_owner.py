@@ -2,9 +2,10 @@
 
 A customer who writes again reaches the agent they dealt with, not whoever's turn it is. The owner is set
 
-- **by answering** (:func:`note_answered`, called by the reply code when an agent's reply goes out, and by
-  :func:`mailwarden.inbox.assign.reassign` when a person assigns a conversation): the company's owner and
-  the contact's become that agent — unless a person pinned another one;
+- **by answering** (:func:`note_answered`, called by the reply code when an agent's reply goes out, by
+  :meth:`mailwarden.inbox.assign.Assigner.reassign` when a person assigns a conversation, and by the
+  ingest hook when an agent's mail from their own address is archived): the company's owner and the
+  contact's become that agent — unless a person pinned another one;
 - **by hand** (:func:`set_owner`, ``mailwarden inbox owner set``): pinned; answering does not move it, only
   another ``owner set`` or ``owner clear`` does.
 

@@ -82,6 +82,18 @@ async def test_the_company_owner_gets_the_companys_next_inquiry(env: Env) -> Non
     assert last.detail["why"] == {"step": "sticky", "owner_of": "company", "skipped": []}
 
 
+async def test_an_agent_answering_from_their_own_address_becomes_the_owner(env: Env) -> None:
+    await env.ingest(mail("First order", message_id="first@weber"))
+    answer = mail(
+        "Re: First order", sender="Bo <BO@example.test>", to="anna@weber-gmbh.de", cc="sales@example.test",
+        in_reply_to="first@weber", at=later(20),
+    )  # fmt: skip
+    await env.ingest(answer)  # delivered to sales@ through the Cc
+    await env.ingest(mail("Second order", sender="Max Weber <max@weber-gmbh.de>", at=later(60)))
+    assert (await env.assignees())["Second order"] == "bo"
+    assert (await env.events())[-1].detail["why"]["step"] == "sticky"
+
+
 async def test_an_away_owner_falls_through_and_the_why_says_so(env: Env) -> None:
     await env.ingest(mail("First order"))
     await env.assigner.reassign(env.db, (await env.conversation("First order")).id, "cy", actor="agent:cy")
