@@ -440,13 +440,13 @@ class Assigner:
             return Assigned(conversation.id, conversation.uid, None, None, why, True)
         conversation.assignee_id = None
         await self._queue(session, team, conversation, why, None)
-        await events.record(
-            session,
-            conversation,
-            "assigned",
-            actor=actor,
-            detail={"agent": None, "previous": previous, "why": why},
-        )
+        if previous is None:  # nobody had it (our own first mail): it joins the queue
+            await events.record(
+                session, conversation, "queued", actor=actor, detail={"team": team.name, "why": why}
+            )
+        else:
+            detail = {"agent": None, "previous": previous, "why": why}
+            await events.record(session, conversation, "assigned", actor=actor, detail=detail)
         return Assigned(conversation.id, conversation.uid, None, previous, why, True)
 
 

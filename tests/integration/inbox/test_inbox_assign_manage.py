@@ -68,6 +68,18 @@ async def test_reassign_is_audited_and_back_to_the_queue_is_too(env: Env) -> Non
     assert audited.count("inbox.assigned") == 3
 
 
+async def test_our_own_first_mail_is_not_assigned_but_can_be_queued_by_hand(env: Env) -> None:
+    await env.ingest(mail("Our offer", sender="sales@example.test", to="new@newco.de"), folder="Sent")
+    offer = await env.conversation("Our offer")
+    assert offer.assignee_id is None and offer.status == "pending"
+    queued = await env.assigner.reassign(env.db, offer.id, None, actor="agent:anna")
+    assert queued.queued and queued.previous is None
+    [event] = [e for e in await env.events("queued") if e.conversation_id == offer.id]
+    assert event.detail == {"team": "sales", "why": {"step": "manual"}}
+    again = await env.assigner.reassign(env.db, offer.id, None, actor="agent:anna")
+    assert again.queued and len(await env.events("queued")) == 1  # already there: nothing recorded
+
+
 async def test_the_queue_takes_back_what_was_put_back(env: Env) -> None:
     conversation = await env.conversation("Price list")
     await env.assigner.reassign(env.db, conversation.id, None, actor="agent:anna")
