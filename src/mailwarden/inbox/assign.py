@@ -327,7 +327,9 @@ class Assigner:
             )
             for entry in queued:
                 conversation = await session.get(Conversation, entry.conversation_id)
-                team = self.teams.by_name.get(entry.team)
+                # the team that answers its mailbox now (teams are configuration: they can change)
+                mailbox = batch.mailboxes.get(conversation.mailbox_id, "") if conversation else ""
+                team = self.teams.for_mailbox(mailbox)
                 gone = (
                     conversation is None
                     or conversation.status == "closed"
@@ -340,6 +342,12 @@ class Assigner:
                     continue
                 assert conversation is not None
                 if team.assign == "manual":
+                    if entry.team != team.name:  # the mailbox went to another team
+                        await session.execute(
+                            update(AssignQueue)
+                            .where(AssignQueue.conversation_id == entry.conversation_id)
+                            .values(team=team.name)
+                        )
                     report.still_queued += 1
                     continue
                 taken = await session.execute(

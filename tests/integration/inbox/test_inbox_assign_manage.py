@@ -14,10 +14,14 @@ from mailwarden.audit.models import AuditEvent
 from mailwarden.audit.service import verify_chain
 from mailwarden.core import clock
 from mailwarden.core.errors import ConflictError, InputError, NotFoundError
+from mailwarden.core.settings import InboxSettings
 from mailwarden.db.engine import Database
 from mailwarden.db.migrate import upgrade
 from mailwarden.inbox import assign_agents, assign_owner, assign_rules, events
+from mailwarden.inbox.assign import Assigner
+from mailwarden.inbox.assign_queue import list_queue
 from mailwarden.inbox.models_assign import AssignQueue
+from mailwarden.inbox.teams import Teams
 
 from inbox_archive import mail
 from inbox_assign_env import Env
@@ -78,6 +82,19 @@ async def test_our_own_first_mail_is_not_assigned_but_can_be_queued_by_hand(env:
     assert event.detail == {"team": "sales", "why": {"step": "manual"}}
     again = await env.assigner.reassign(env.db, offer.id, None, actor="agent:anna")
     assert again.queued and len(await env.events("queued")) == 1  # already there: nothing recorded
+
+
+async def test_queued_conversations_follow_their_mailbox_to_its_team_now(env: Env) -> None:
+    conversation = await env.conversation("Price list")
+    await env.assigner.reassign(env.db, conversation.id, None, actor="t")
+    manual = Assigner(Teams(InboxSettings.model_validate({"teams": {"desk": {"assign": "manual"}}})))
+    waiting = await manual.assign_waiting(env.db)
+    assert waiting.assigned == [] and waiting.still_queued == 1
+    assert [q.team for q in await list_queue(env.db)] == ["desk"]
+    nobody = Assigner(Teams(InboxSettings.model_validate({"teams": {"other": {"mailboxes": ["info"]}}})))
+    done = await nobody.assign_waiting(env.db)
+    assert done.assigned == [] and done.still_queued == 0  # no team answers it: out of the queue
+    assert await list_queue(env.db) == []
 
 
 async def test_the_queue_takes_back_what_was_put_back(env: Env) -> None:
