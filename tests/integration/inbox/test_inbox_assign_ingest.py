@@ -24,9 +24,10 @@ from inbox_assign_env import Env
 OFFICE = {"timezone": "UTC", "hours": {"mon-fri": "09:00-17:00"}}
 
 
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'm.db'}")
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    url = f"sqlite:///{tmp_path / 'm.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    database = Database(url)
     await upgrade(database)
     yield database
     await database.dispose()
