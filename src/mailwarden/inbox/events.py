@@ -37,6 +37,7 @@ KINDS = frozenset(
     {
         "created",  # a conversation opened (by ingest, a split, or an agent writing first)
         "assigned",  # detail: {"agent": name | None, "previous": name | None, "why": rule | "manual" ...}
+        "queued",  # nobody could take it: waiting in the team queue; detail: {"team", "why", "back_at"?}
         "status",  # detail: {"status", "previous", "until"?}
         "priority",  # detail: {"priority", "previous"}
         "note",  # detail: {"note_id", "mentions": [names]}

@@ -66,6 +66,9 @@ class Placed:
     direction: Literal["in", "out"]
     noise: str
     at: datetime
+    # --- assign ---
+    #: the message's text (plain, or made from its HTML): what assignment rules look for keywords in
+    text: str = ""
 
     @property
     def conversation_id(self) -> int | None:
@@ -105,7 +108,7 @@ async def _add(lookup: BatchLookup, row: ConversationMessage, *, flush: bool = F
 
 def _placed(outcome: Outcome, row: ConversationMessage, item: Prepared) -> Placed:
     direction: Literal["in", "out"] = "out" if item.outgoing else "in"
-    return Placed(outcome, row, direction, item.verdict.kind, item.at)
+    return Placed(outcome, row, direction, item.verdict.kind, item.at, item.parsed.text)
 
 
 def _copy_of(lookup: BatchLookup, item: Prepared) -> ConversationMessage | None:
