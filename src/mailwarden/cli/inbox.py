@@ -30,8 +30,11 @@ def ingest(
 ) -> None:
     """Turn newly archived messages into conversations (one pass). 将新归档的邮件归入会话（执行一次）。"""
     from mailwarden.archive.blobstore import blob_store
+    from mailwarden.inbox.assign import Assigner
     from mailwarden.inbox.ingest import ingest as run_ingest
     from mailwarden.inbox.ingest import load_team, reset_cursor
+    from mailwarden.inbox.teams import Teams
+    from mailwarden.workers.service import inbox_hooks
 
     run = Run(config, as_json, lang)
     settings = run.settings.inbox
@@ -50,10 +53,17 @@ def ingest(
             def advance(done: int, total: int) -> None:
                 progress.update(task, advance=done, total=total)
 
+            hooks = inbox_hooks(Assigner(Teams(settings)))
+
+            async def on_placed(session: Any, placed: Any) -> None:
+                for hook in hooks:
+                    await hook(session, placed)
+
             with progress:
                 return await run_ingest(
-                    db, blob_store(run.settings.archive_dir), team, batch=settings.batch, progress=advance
-                )
+                    db, blob_store(run.settings.archive_dir), team, batch=settings.batch,
+                    progress=advance, on_placed=on_placed,
+                )  # fmt: skip
 
     report = run_async(go)
     counts = report.outcomes

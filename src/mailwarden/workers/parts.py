@@ -54,6 +54,8 @@ class Signals:
     to_index: Signal = field(default_factory=Signal)
     placed: Signal = field(default_factory=Signal)
     outgoing: Signal = field(default_factory=Signal)
+    #: a conversation closed or an agent came back: the assignment queue may move
+    queue: Signal = field(default_factory=Signal)
 
 
 @dataclass(frozen=True)

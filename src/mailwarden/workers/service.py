@@ -7,17 +7,28 @@ in the order they must run inside an ingest batch's transaction, and the loops e
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+from mailwarden.core import clock
 from mailwarden.core.secrets import SecretBox
 from mailwarden.core.settings import Settings
 from mailwarden.db.engine import Database
+from mailwarden.inbox.assign import Assigner
+from mailwarden.inbox.teams import Teams
 from mailwarden.workers.parts import Hook, Signals, WorkerConfig, build_parts
 from mailwarden.workers.runtime import Part, PartStatus, supervise
 
-__all__ = ["Workers"]
+__all__ = ["Workers", "inbox_hooks"]
+
+
+def inbox_hooks(assigner: Assigner) -> Sequence[Hook]:
+    """What runs for each message placed, inside the ingest batch's transaction, in this order:
+    assignment first, so that the SLA clock that starts next knows the assignee it alerts. Used by the
+    worker and by ``inbox ingest``, so that a message placed by hand is assigned the same way."""
+    return (assigner.on_placed,)
 
 
 class Workers:
@@ -31,12 +42,30 @@ class Workers:
         self.signals = Signals()
         self.statuses: dict[str, PartStatus] = {}
 
+    @functools.cached_property
+    def teams(self) -> Teams:
+        return Teams(self.settings.inbox)
+
+    @functools.cached_property
+    def assigner(self) -> Assigner:
+        return Assigner(self.teams)
+
     def hooks(self) -> Sequence[Hook]:
-        """What runs for each message placed, inside the ingest batch's transaction, in this order."""
-        return ()
+        return inbox_hooks(self.assigner)
 
     def extra_parts(self) -> dict[str, Part]:
-        return {}
+        return {"assign-queue": self._assign_queue}
+
+    async def _assign_queue(self, stop: asyncio.Event) -> None:
+        """Conversations nobody could take: tried again when the first absent agent is due back (their
+        hours begin, their leave ends), and at least every ``fallback`` seconds for changes made elsewhere
+        (an agent back from "away", a conversation closed: capacity freed)."""
+        while not stop.is_set():
+            waiting = await self.assigner.assign_waiting(self.db)
+            pause = self.config.fallback * 4
+            if waiting.back_at is not None:
+                pause = min(pause, max(0.0, (waiting.back_at - clock.now()).total_seconds()))
+            await self.signals.queue.wait(stop, pause)
 
     async def run(self, stop: asyncio.Event) -> dict[str, PartStatus]:
         parts = await build_parts(

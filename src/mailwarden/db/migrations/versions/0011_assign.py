@@ -1,7 +1,7 @@
 """inbox: assignment (agent availability, rules, sticky owners, rotation, queue)
 
-Revision ID: assign
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-11-27 15:32:46.534915
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import mailwarden.db.base
 
-revision: str = "assign"
-down_revision: str | None = "0009"
+revision: str = "0011"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
