@@ -1,0 +1,186 @@
+"""Replies through the lab's real Postfix (submission) into the customer's real Dovecot mailbox, the copy
+APPENDed to sales@'s Sent, and the archive sync + ingest that see it again.
+
+SQLite only: the queue's claims run on both engines in tests/integration/db; what is tested here is the
+mail side. Back-off is skipped with ``make_due`` rather than by waiting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mailwarden.db.engine import Database
+from mailwarden.db.migrate import upgrade
+from mailwarden.inbox import events, reply
+from mailwarden.inbox.compose import Attachment
+from mailwarden.inbox.tokens import TOKEN_HEADER, message_id_token, verify_token
+
+from reply_lab import ReplyLab
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite:///{tmp_path / 'mw.db'}")
+    await upgrade(database)
+    yield database
+    await database.dispose()
+
+
+async def _kinds(lab: ReplyLab, conversation_id: int) -> list[str]:
+    async with lab.db.session() as session:
+        return [row.kind for row in await events.timeline(session, conversation_id)]
+
+
+async def test_a_reply_reaches_the_customer_threaded_and_sent_holds_one_copy(
+    db: Database, tmp_path: Path, dovecot: Any, postfix: Any
+) -> None:
+    lab = await ReplyLab.create(db, tmp_path, dovecot, postfix, display_names={"sales": "ACME 销售部"})
+    conversation_id = await lab.inquiry("LED panels 报价")
+    (inquiry,) = await lab.messages(conversation_id)
+
+    queued = await reply.reply(
+        db,
+        lab.settings,
+        conversation_id,
+        agent="alice",
+        body_text="Dear Anna,\n\nplease find our price list attached.\n",
+        attachments=[Attachment("报价单.pdf", "application/pdf", b"%PDF-1.4 price list")],
+        seen_message_id=inquiry.id,
+    )
+    assert queued.status == "queued"
+    done = await lab.send()
+    assert done.outcomes == {"filed": 1}
+
+    (received,) = lab.customer_copies(at_least=1)
+    mail = received.message
+    assert mail["Message-ID"] == f"<{queued.message_id}>"
+    assert mail["In-Reply-To"] == f"<{inquiry.message_id}>"
+    assert mail["References"] == f"<{inquiry.message_id}>"
+    token = message_id_token(queued.message_id)
+    assert token is not None and mail[TOKEN_HEADER].strip() == token  # folded: the name is long
+    assert verify_token(token, lab.keys) is not None
+    assert mail["Subject"].startswith("Re: ")
+    assert mail["Auto-Submitted"] is None  # a person wrote it: vacation responders may answer
+    assert lab.sales.address in mail["From"]
+
+    (filed,) = lab.sent_copies()
+    assert "\\Seen" in filed.flags
+    assert filed.message["Message-ID"] == mail["Message-ID"]
+    row = await lab.outgoing(queued.id)
+    assert (row.status, row.state, row.sent_folder) == ("filed", "done", "Sent")
+
+    # the archive sync sees the copy in Sent, the ingest attaches it to the row written at sending
+    report = await lab.sync_and_ingest()
+    assert report.outcomes["sent_seen"] == 1 and report.outcomes["opened"] == 0
+    messages = await lab.messages(conversation_id)
+    assert [(m.direction, m.message_id) for m in messages] == [
+        ("in", inquiry.message_id),
+        ("out", queued.message_id),
+    ]
+    assert messages[1].archive_message_id is not None and messages[1].sha256 == row.sha256
+    assert await _kinds(lab, conversation_id) == ["reply_queued", "reply_sent", "status", "reply_filed"]
+
+
+async def test_the_reply_goes_to_reply_to_and_cc(
+    db: Database, tmp_path: Path, dovecot: Any, postfix: Any
+) -> None:
+    lab = await ReplyLab.create(db, tmp_path, dovecot, postfix)
+    colleague = dovecot.add_user()
+    buyer_desk = dovecot.add_user()
+    conversation_id = await lab.inquiry(reply_to=f"Purchasing <{buyer_desk.address}>")
+    queued = await reply.reply(
+        db, lab.settings, conversation_id, agent="alice", body_text="Noted.", cc=[colleague.address]
+    )
+    assert queued.rcpt_to == [buyer_desk.address, colleague.address]
+    assert (await lab.send()).outcomes == {"filed": 1}
+    assert len(lab.copies(buyer_desk, "INBOX", at_least=1)) == 1
+    assert len(lab.copies(colleague, "INBOX", at_least=1)) == 1
+    assert lab.customer_copies() == []
+
+
+async def test_a_permanent_refusal_fails_visibly_and_a_retry_by_hand_sends_it(
+    db: Database, tmp_path: Path, dovecot: Any, postfix: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REPLY_LAB_PASSWORD", "wrong password")
+    lab = await ReplyLab.create(db, tmp_path, dovecot, postfix, credential_ref="env:REPLY_LAB_PASSWORD")
+    conversation_id = await lab.inquiry()
+    queued = await reply.reply(db, lab.settings, conversation_id, agent="alice", body_text="Prices below.")
+
+    assert (await lab.send()).outcomes == {"failed": 1}
+    (failed,) = await reply.list_outgoing(db, status="failed")
+    assert failed.id == queued.id and failed.next_attempt_at is None
+    assert failed.error is not None
+    assert (failed.error["code"], failed.error["enhanced"], failed.error["smtp_stage"]) == (
+        535,
+        "5.7.8",
+        "auth",
+    )
+    assert (await lab.send()).outcomes == {}  # failed stays failed: nothing is retried behind the user's back
+    assert "reply_failed" in await _kinds(lab, conversation_id)
+
+    monkeypatch.setenv("REPLY_LAB_PASSWORD", lab.sales.password)
+    again = await reply.retry(db, queued.id, actor="cli:test")
+    assert again.status == "queued"
+    assert (await lab.send()).outcomes == {"filed": 1}
+    assert len(lab.customer_copies(at_least=1)) == 1
+
+
+async def test_a_refused_message_is_failed_with_the_servers_words(
+    db: Database, tmp_path: Path, dovecot: Any, postfix: Any
+) -> None:
+    lab = await ReplyLab.create(db, tmp_path, dovecot, postfix)
+    conversation_id = await lab.inquiry("Order [lab-reject-data]")
+    queued = await reply.reply(db, lab.settings, conversation_id, agent="alice", body_text="Thanks.")
+    assert (await lab.send()).outcomes == {"failed": 1}
+    row = await lab.outgoing(queued.id)
+    assert row.status == "failed" and row.error is not None
+    assert (row.error["code"], row.error["enhanced"], row.error["smtp_stage"]) == (550, "5.7.1", "data")
+    assert "lab content filter" in row.error["text"]
+    assert lab.customer_copies() == []
+
+
+async def test_a_temporary_refusal_is_retried_with_back_off_then_given_up(
+    db: Database, tmp_path: Path, dovecot: Any, postfix: Any
+) -> None:
+    lab = await ReplyLab.create(db, tmp_path, dovecot, postfix, max_attempts=2)
+    conversation_id = await lab.inquiry("Samples [lab-defer-data]")
+    queued = await reply.reply(db, lab.settings, conversation_id, agent="alice", body_text="Tomorrow.")
+
+    first = await lab.send()
+    assert first.outcomes == {"retry": 1}
+    row = await lab.outgoing(queued.id)
+    assert (row.status, row.state, row.attempts) == ("queued", "ready", 1)
+    assert row.error is not None and row.error["code"] == 451 and not row.error["permanent"]
+    assert first.next_at is not None and (first.next_at - row.updated_at).total_seconds() >= 59
+    assert (await lab.send()).outcomes == {}  # not due yet
+
+    await lab.make_due(queued.id)
+    assert (await lab.send()).outcomes == {"failed": 1}  # the second temporary failure is the last
+    row = await lab.outgoing(queued.id)
+    assert (row.status, row.state, row.sends) == ("failed", "failed", 2)
+    assert row.error is not None and row.error["gave_up_after"] == 2
+
+
+async def test_a_server_that_refuses_connections_is_retried_and_then_reached(
+    db: Database, tmp_path: Path, dovecot: Any, postfix: Any
+) -> None:
+    from lab.faultproxy import FaultProxy
+
+    with FaultProxy(postfix.host, postfix.submission_port) as proxy:
+        lab = await ReplyLab.create(db, tmp_path, dovecot, postfix, smtp_port=proxy.port)
+        conversation_id = await lab.inquiry()
+        queued = await reply.reply(db, lab.settings, conversation_id, agent="alice", body_text="Hello.")
+        proxy.refuse_new()
+        assert (await lab.send()).outcomes == {"retry": 1}
+        row = await lab.outgoing(queued.id)
+        assert row.status == "queued" and row.error is not None and row.error["kind"] == "network_error"
+        assert row.sends == 1
+
+        proxy.refuse_new(False)
+        await lab.make_due(queued.id)
+        assert (await lab.send()).outcomes == {"filed": 1}
+    assert len(lab.customer_copies(at_least=1)) == 1
