@@ -184,3 +184,79 @@ async def test_a_server_that_refuses_connections_is_retried_and_then_reached(
         await lab.make_due(queued.id)
         assert (await lab.send()).outcomes == {"filed": 1}
     assert len(lab.customer_copies(at_least=1)) == 1
+
+
+# -- in doubt: the server took the message, the answer never came back -----------------------------------
+
+QUEUED = b"250 2.0.0 Ok: queued"  # Postfix's answer to the data: cut before its line ends
+
+
+async def _in_doubt(
+    db: Database, tmp_path: Path, dovecot: Any, postfix: Any, proxy: Any, **options: Any
+) -> tuple[ReplyLab, int, reply.OutgoingView]:
+    """A reply whose SMTP session is cut inside Postfix's "queued" answer: delivered, but we cannot know."""
+    lab = await ReplyLab.create(
+        db, tmp_path, dovecot, postfix, smtp_port=proxy.port, smtp_tls="none", **options
+    )
+    conversation_id = await lab.inquiry()
+    queued = await reply.reply(db, lab.settings, conversation_id, agent="alice", body_text="Our offer.")
+    proxy.cut_when_server_sends(QUEUED)
+    assert (await lab.send()).outcomes == {"in_doubt": 1}
+    row = await lab.outgoing(queued.id)
+    assert (row.status, row.state, row.sends) == ("sending", "ready", 1)
+    assert row.error is not None and row.error["in_doubt"] and row.error["kind"] == "network_error"
+    assert len(lab.customer_copies(at_least=1)) == 1  # Postfix had taken it
+    await lab.make_due(queued.id)
+    return lab, conversation_id, queued
+
+
+async def test_in_doubt_and_found_in_sent_it_is_not_sent_again(
+    db: Database, tmp_path: Path, dovecot: Any, postfix: Any
+) -> None:
+    from lab.faultproxy import FaultProxy
+
+    with FaultProxy(postfix.host, postfix.plain_auth_port) as proxy:
+        lab, conversation_id, queued = await _in_doubt(db, tmp_path, dovecot, postfix, proxy)
+        lab.file_in_sent((await lab.outgoing(queued.id)).raw)  # as Gmail or Microsoft 365 would
+        assert (await lab.send()).outcomes == {"filed": 1}
+    row = await lab.outgoing(queued.id)
+    assert (row.status, row.sends) == ("filed", 1)
+    assert len(lab.customer_copies()) == 1  # no duplicate send
+    assert len(lab.sent_copies()) == 1  # and no second copy in Sent
+    async with db.session() as session:
+        sent = await events.timeline(session, conversation_id, kinds=["reply_sent", "reply_filed"])
+    assert sent[0].detail["found_in"] == "sent_folder" and sent[1].detail["already_there"] is True
+
+
+async def test_in_doubt_and_found_nowhere_it_is_sent_again_with_the_same_message_id(
+    db: Database, tmp_path: Path, dovecot: Any, postfix: Any
+) -> None:
+    from lab.faultproxy import FaultProxy
+
+    with FaultProxy(postfix.host, postfix.plain_auth_port) as proxy:
+        lab, conversation_id, queued = await _in_doubt(db, tmp_path, dovecot, postfix, proxy)
+        assert (await lab.send()).outcomes == {"filed": 1}
+    assert (await lab.outgoing(queued.id)).sends == 2
+    copies = lab.customer_copies(at_least=2)
+    assert [c.message["Message-ID"] for c in copies] == [f"<{queued.message_id}>"] * 2
+    assert len(lab.sent_copies()) == 1
+    await lab.sync_and_ingest()
+    assert [m.direction for m in await lab.messages(conversation_id)] == ["in", "out"]
+
+
+async def test_in_doubt_held_waits_for_a_person_and_is_never_sent_twice_by_itself(
+    db: Database, tmp_path: Path, dovecot: Any, postfix: Any
+) -> None:
+    from lab.faultproxy import FaultProxy
+
+    with FaultProxy(postfix.host, postfix.plain_auth_port) as proxy:
+        lab, _, queued = await _in_doubt(db, tmp_path, dovecot, postfix, proxy, in_doubt="hold")
+        assert (await lab.send()).outcomes == {"failed": 1}
+        row = await lab.outgoing(queued.id)
+        assert (row.status, row.state) == ("failed", "failed")
+        assert row.error is not None and row.error["kind"] == "in_doubt"
+        assert len(lab.customer_copies()) == 1
+
+        await reply.retry(db, queued.id, actor="cli:test")  # an agent decided: send it again
+        assert (await lab.send()).outcomes == {"filed": 1}
+    assert len(lab.customer_copies(at_least=2)) == 2
