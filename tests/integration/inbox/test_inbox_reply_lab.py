@@ -260,3 +260,31 @@ async def test_in_doubt_held_waits_for_a_person_and_is_never_sent_twice_by_itsel
         await reply.retry(db, queued.id, actor="cli:test")  # an agent decided: send it again
         assert (await lab.send()).outcomes == {"filed": 1}
     assert len(lab.customer_copies(at_least=2)) == 2
+
+
+async def test_the_worker_sends_when_woken_and_two_workers_send_once(
+    db: Database, tmp_path: Path, dovecot: Any, postfix: Any
+) -> None:
+    import asyncio
+
+    from mailwarden.inbox import outgoing
+
+    lab = await ReplyLab.create(db, tmp_path, dovecot, postfix, poll=30.0)
+    conversation_id = await lab.inquiry()
+    stop, wake = asyncio.Event(), asyncio.Event()
+    workers = [asyncio.create_task(outgoing.run(db, lab.settings, stop=stop, wake=wake)) for _ in range(2)]
+    try:
+        await asyncio.sleep(0.2)  # both idle, polling only every 30 s
+        queued = await reply.reply(
+            db, lab.settings, conversation_id, agent="alice", body_text="Hi", wake=wake
+        )
+        for _ in range(200):  # the wake, not the poll, brings it out: well under 30 s
+            if (await lab.outgoing(queued.id)).status == "filed":
+                break
+            await asyncio.sleep(0.05)
+        assert (await lab.outgoing(queued.id)).status == "filed"
+    finally:
+        stop.set()
+        await asyncio.wait_for(asyncio.gather(*workers), timeout=30)
+    assert len(lab.customer_copies(at_least=1)) == 1
+    assert (await lab.outgoing(queued.id)).sends == 1
