@@ -17,7 +17,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mailwarden.core import clock, i18n
@@ -100,22 +100,33 @@ async def mark_sent(
             last_error=None,
         )
         conversation = await _conversation(session, row)
-        message = ConversationMessage(
-            mailbox_id=row.mailbox_id,
-            conversation_id=row.conversation_id,
-            message_id=row.message_id,
-            in_reply_to=row.in_reply_to,
-            direction="out",
-            noise="person",
-            threaded_by="reply",
-            contact_id=conversation.contact_id,
-            from_addr=row.mail_from,
-            from_name=row.agent_name,
-            subject=row.subject,
-            at=now,
+        # the ingest may have placed it already: a provider that files submitted mail in Sent itself,
+        # archived by sync before this commit (or found in the archive after a session in doubt)
+        message = await session.scalar(
+            select(ConversationMessage).where(
+                ConversationMessage.mailbox_id == row.mailbox_id,
+                ConversationMessage.message_id == row.message_id,
+                ConversationMessage.direction == "out",
+                ConversationMessage.copy_of_id.is_(None),
+            )
         )
-        session.add(message)
-        await session.flush()
+        if message is None:
+            message = ConversationMessage(
+                mailbox_id=row.mailbox_id,
+                conversation_id=row.conversation_id,
+                message_id=row.message_id,
+                in_reply_to=row.in_reply_to,
+                direction="out",
+                noise="person",
+                threaded_by="reply",
+                contact_id=conversation.contact_id,
+                from_addr=row.mail_from,
+                from_name=row.agent_name,
+                subject=row.subject,
+                at=now,
+            )
+            session.add(message)
+            await session.flush()
         row.inbox_message_id = message.id
         await session.execute(
             update(Outgoing).where(Outgoing.id == row.id).values(inbox_message_id=message.id)

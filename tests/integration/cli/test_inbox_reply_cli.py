@@ -1,4 +1,4 @@
-"""``mailwarden inbox reply|outgoing|signature`` as a user runs them, against the lab's Postfix and Dovecot."""
+"""``mailwarden inbox reply|outgoing|signature`` as a user runs them, against the lab Postfix and Dovecot."""
 
 from __future__ import annotations
 

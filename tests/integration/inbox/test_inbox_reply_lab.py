@@ -288,3 +288,24 @@ async def test_the_worker_sends_when_woken_and_two_workers_send_once(
         await asyncio.wait_for(asyncio.gather(*workers), timeout=30)
     assert len(lab.customer_copies(at_least=1)) == 1
     assert (await lab.outgoing(queued.id)).sends == 1
+
+
+async def test_in_doubt_and_already_archived_it_stays_one_message(
+    db: Database, tmp_path: Path, dovecot: Any, postfix: Any
+) -> None:
+    """GIVEN a reply in doubt whose copy the provider filed in Sent, and sync + ingest that ran before the
+    worker came back to it: the ingest placed it as our message; the worker finds it and adds no other."""
+    from lab.faultproxy import FaultProxy
+
+    with FaultProxy(postfix.host, postfix.plain_auth_port) as proxy:
+        lab, conversation_id, queued = await _in_doubt(db, tmp_path, dovecot, postfix, proxy)
+        lab.file_in_sent((await lab.outgoing(queued.id)).raw)
+        report = await lab.sync_and_ingest()
+        # "internal": the lab customer shares our domain (example.test), so is no contact; placed all the same
+        assert report.outcomes["attached"] + report.outcomes["internal"] == 1, report.as_dict()
+        assert (await lab.send()).outcomes == {"filed": 1}
+    messages = await lab.messages(conversation_id)
+    assert [(m.direction, m.message_id) for m in messages][1:] == [("out", queued.message_id)]
+    row = await lab.outgoing(queued.id)
+    assert row.inbox_message_id == messages[1].id and row.sends == 1
+    assert len(lab.customer_copies()) == 1
