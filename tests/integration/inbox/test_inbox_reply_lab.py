@@ -309,3 +309,40 @@ async def test_in_doubt_and_already_archived_it_stays_one_message(
     row = await lab.outgoing(queued.id)
     assert row.inbox_message_id == messages[1].id and row.sends == 1
     assert len(lab.customer_copies()) == 1
+
+
+async def test_a_worker_that_died_after_the_server_took_the_reply_leaves_it_to_the_next(
+    db: Database, tmp_path: Path, dovecot: Any, postfix: Any
+) -> None:
+    """GIVEN a worker that claimed a reply, committed ``sending``, had it accepted by Postfix and died before
+    writing ``sent`` (what kill -9 leaves: the row claimed, in doubt) — WHEN its claim runs out, THEN the
+    next worker checks before sending: the provider's copy in Sent is found, nothing is sent again."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from mailwarden.core import clock
+    from mailwarden.db import queue
+    from mailwarden.inbox import outgoing_record
+    from mailwarden.inbox.models_reply import Outgoing
+    from mailwarden.inbox.outgoing import _Job
+
+    lab = await ReplyLab.create(db, tmp_path, dovecot, postfix)
+    conversation_id = await lab.inquiry()
+    queued = await reply.reply(db, lab.settings, conversation_id, agent="alice", body_text="Offer.")
+    (claimed,) = await queue.claim(db, Outgoing, "dead", hold=timedelta(seconds=300))
+    job = _Job(db, lab.settings, "dead", claimed)
+    await outgoing_record.mark_sending(db, claimed, "dead")
+    await job.submit(await job.account())  # accepted; the process "dies" here
+    lab.file_in_sent(claimed.raw)  # the provider's own copy
+
+    assert (await lab.send()).outcomes == {}  # the dead worker's claim still holds
+    async with db.session() as session, session.begin():
+        await session.execute(
+            update(Outgoing).values(claimed_until=clock.now() - timedelta(seconds=1))
+        )  # its hold ran out
+    assert (await lab.send()).outcomes == {"filed": 1}
+    row = await lab.outgoing(queued.id)
+    assert (row.status, row.sends, row.attempts) == ("filed", 1, 2)
+    assert len(lab.customer_copies(at_least=1)) == 1
+    assert len(lab.sent_copies()) == 1
