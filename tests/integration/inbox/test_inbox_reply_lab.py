@@ -35,9 +35,22 @@ async def _kinds(lab: ReplyLab, conversation_id: int) -> list[str]:
         return [row.kind for row in await events.timeline(session, conversation_id)]
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """The main path on both engines (the claim is ``FOR UPDATE SKIP LOCKED`` on PostgreSQL)."""
+    url = (
+        f"sqlite:///{tmp_path / 'any.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    )
+    database = Database(url)
+    await upgrade(database)
+    yield database
+    await database.dispose()
+
+
 async def test_a_reply_reaches_the_customer_threaded_and_sent_holds_one_copy(
-    db: Database, tmp_path: Path, dovecot: Any, postfix: Any
+    any_db: Database, tmp_path: Path, dovecot: Any, postfix: Any
 ) -> None:
+    db = any_db
     lab = await ReplyLab.create(db, tmp_path, dovecot, postfix, display_names={"sales": "ACME 销售部"})
     conversation_id = await lab.inquiry("LED panels 报价")
     (inquiry,) = await lab.messages(conversation_id)
