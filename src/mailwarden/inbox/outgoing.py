@@ -258,29 +258,29 @@ async def next_due(db: Database) -> datetime | None:
     return min(found) if found else None
 
 
-async def send_due(
-    db: Database, settings: Settings, *, worker: str | None = None, limit: int = 8
-) -> datetime | None:
-    """One pass: handle every reply due now (``limit`` at a time); returns when the next one is due."""
-    return (await send_pass(db, settings, worker=worker, limit=limit)).next_at
+async def send_due(db: Database, settings: Settings, *, worker: str | None = None) -> datetime | None:
+    """One pass: handle every reply due now; returns when the next one is due."""
+    return (await send_pass(db, settings, worker=worker)).next_at
 
 
-async def send_pass(db: Database, settings: Settings, *, worker: str | None = None, limit: int = 8) -> Pass:
-    """:func:`send_due`, saying what happened to each reply."""
+async def send_pass(db: Database, settings: Settings, *, worker: str | None = None) -> Pass:
+    """:func:`send_due`, saying what happened to each reply.
+
+    One reply is claimed at a time: a claim taken for a batch would run out while the replies before it
+    wait on a slow server (another worker would then take it over; ``mark_sending`` would stop the first
+    from sending too, but the work would be done twice).
+    """
     worker = worker or worker_name()
     hold = timedelta(seconds=settings.inbox.replies.hold)
     outcomes: dict[str, int] = {}
-    while True:
-        rows = await queue.claim(db, Outgoing, worker, hold=hold, limit=limit)
-        for row in rows:
-            try:
-                outcome = await _Job(db, settings, worker, row).handle()
-            except LeaseLost as exc:
-                log.warning("reply %s: %s (another worker took it over)", row.id, exc)
-                outcome = "lost"
-            outcomes[outcome] = outcomes.get(outcome, 0) + 1
-        if len(rows) < limit:
-            break
+    while rows := await queue.claim(db, Outgoing, worker, hold=hold, limit=1):
+        (row,) = rows
+        try:
+            outcome = await _Job(db, settings, worker, row).handle()
+        except LeaseLost as exc:
+            log.warning("reply %s: %s (another worker took it over)", row.id, exc)
+            outcome = "lost"
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return Pass(outcomes, await next_due(db))
 
 

@@ -6,8 +6,8 @@ itself, so a closed browser tab or a crashed client never leaves a ghost "Anna i
 ends it at once (the editor closed, the reply queued). Expired rows are ignored when read and deleted on
 the next heartbeat of that conversation: no sweeper needed.
 
-Presence is not audited: it is what an agent is doing, not a change to the conversation (who *read* a
-conversation is audited by the views, see :mod:`.events`).
+Heartbeats are not audited, but the start of a presence is: it is a view (``viewed``, audit only, see
+:mod:`.events`) — who read a customer's conversation is an audit question.
 """
 
 from __future__ import annotations
@@ -41,8 +41,9 @@ class Present:
 
 async def heartbeat(
     session: AsyncSession, conversation_id: int, agent_id: int, state: str, *, ttl: float
-) -> None:
-    """``agent_id`` is ``state`` on the conversation for the next ``ttl`` seconds (the caller commits)."""
+) -> bool:
+    """``agent_id`` is ``state`` on the conversation for the next ``ttl`` seconds (the caller commits).
+    True when the agent was not there before (a new view, which the caller audits)."""
     if state not in PRESENCE_STATES:
         raise InputError("inbox.reply.presence_state", state=state, known=", ".join(PRESENCE_STATES))
     now = clock.now()
@@ -50,6 +51,7 @@ async def heartbeat(
         delete(Presence).where(Presence.conversation_id == conversation_id, Presence.expires_at <= now)
     )
     row = await session.get(Presence, (conversation_id, agent_id))
+    new = row is None
     if row is None:
         session.add(
             Presence(
@@ -65,6 +67,7 @@ async def heartbeat(
             row.state, row.since = state, now
         row.expires_at = now + timedelta(seconds=ttl)
     await session.flush()
+    return new
 
 
 async def leave(session: AsyncSession, conversation_id: int, agent_id: int) -> None:

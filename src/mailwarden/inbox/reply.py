@@ -429,5 +429,10 @@ async def touch_presence(
     async with db.session() as session, session.begin():
         conversation = await _conversation(session, conversation_ident, mailbox_ids)
         who = await _agent(session, agent)
-        await heartbeat(session, conversation.id, who.id, state, ttl=settings.inbox.replies.presence_ttl)
+        ttl = settings.inbox.replies.presence_ttl
+        if await heartbeat(session, conversation.id, who.id, state, ttl=ttl):
+            actor = events.agent_actor(who.name)
+            await events.record(
+                session, conversation, "viewed", actor=actor, detail={"state": state}, timeline=False
+            )
         return await presence(session, conversation.id, excluding=who.id)

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from mailwarden.access.service import add_agent
+from mailwarden.audit.models import AuditEvent
 from mailwarden.core import clock
 from mailwarden.core.errors import ConflictError, InputError, NotFoundError
 from mailwarden.core.secrets import SecretBox, generate_key
@@ -152,6 +153,14 @@ async def test_presence_shows_who_else_is_there_and_expires(db: Database, tmp_pa
         await reply.touch_presence(db, settings, conversation_id, agent="alice", state="replying")
         await reply.reply(db, settings, conversation_id, agent="alice", body_text="Done")
         assert await reply.touch_presence(db, settings, conversation_id, agent="bob", state="viewing") == []
+    async with db.session() as session:
+        views = list(
+            await session.scalars(
+                select(AuditEvent.actor).where(AuditEvent.action == "inbox.viewed").order_by(AuditEvent.seq)
+            )
+        )
+    # a view is audited when it starts, not on every heartbeat; alice came back after her presence expired
+    assert views == ["agent:bob", "agent:alice", "agent:alice"]
 
 
 async def test_a_mailbox_signature_wins_over_the_default(db: Database, tmp_path: Path) -> None:
