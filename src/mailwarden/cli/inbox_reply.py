@@ -47,6 +47,18 @@ def _summary(view: OutgoingView) -> dict[str, Any]:
     return view.as_dict()
 
 
+def _error_text(run: Run, error: dict[str, Any] | None) -> str:
+    """A stored failure in the reader's language (stored in English, with its key and parameters)."""
+    if not error:
+        return ""
+    from mailwarden.core import i18n
+
+    key = str(error.get("key", ""))
+    if key and i18n.has(key):
+        return run.t(key, **dict(error.get("params") or {}))
+    return str(error.get("message", ""))
+
+
 def reply(
     ident: Annotated[str, typer.Argument(metavar="ID", help="Conversation id (or uid). 会话编号。")],
     agent: Annotated[str, typer.Option("--as", help="The agent replying. 回复的客服。")],
@@ -118,7 +130,7 @@ def reply(
     if ok:
         run.say(run.t("inbox.reply.sent_now", id=after.id, status=after.status), style="green")
     else:
-        error = (after.error or {}).get("message", after.status)
+        error = _error_text(run, after.error) or after.status
         run.say(run.t("inbox.reply.failed_now", id=after.id, error=error), style="red")
     run.emit({"ok": ok, "reply": _summary(after)})
     if not ok:
@@ -161,7 +173,7 @@ def list_(
             r.status,
             str(r.attempts),
             r.next_attempt_at.strftime("%Y-%m-%d %H:%M:%S") if r.next_attempt_at else "",
-            (r.error or {}).get("message", ""),
+            _error_text(run, r.error),
         ),
     )
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from mailwarden.access.models import Agent
 from mailwarden.archive.blobstore import blob_store
@@ -360,6 +361,7 @@ async def list_outgoing(
     async with db.session() as session:
         query = (
             select(Outgoing, Conversation.uid, Mailbox.name)
+            .options(defer(Outgoing.raw))  # up to max_bytes each: not for a list
             .join(Conversation, Conversation.id == Outgoing.conversation_id)
             .join(Mailbox, Mailbox.id == Outgoing.mailbox_id)
         )

@@ -19,7 +19,7 @@ from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from mailwarden.access.service import add_agent
 from mailwarden.archive.blobstore import BlobStore, blob_store
@@ -137,7 +137,7 @@ class ReplyLab:
         report = await self.sync_and_ingest()
         assert report.outcomes["opened"] + report.outcomes["attached"] >= 1, report.as_dict()
         async with self.db.session() as session:
-            found = await session.scalar(select(func_max_id()))
+            found = await session.scalar(select(func.max(Conversation.id)))
         assert found is not None
         return int(found)
 
@@ -201,9 +201,3 @@ class ReplyLab:
         with self._imap(self.sales) as imap:
             typ, data = imap.append("Sent", "(\\Seen)", None, raw)
             assert typ == "OK", data
-
-
-def func_max_id() -> Any:
-    from sqlalchemy import func
-
-    return func.max(Conversation.id)
