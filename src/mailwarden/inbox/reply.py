@@ -32,7 +32,7 @@ from mailwarden.access.models import Agent
 from mailwarden.archive.blobstore import blob_store
 from mailwarden.archive.models import Message
 from mailwarden.core import clock
-from mailwarden.core.errors import InputError, NotFoundError
+from mailwarden.core.errors import ConflictError, InputError, NotFoundError
 from mailwarden.core.secrets import load_box
 from mailwarden.core.settings import Settings
 from mailwarden.db.engine import Database
@@ -49,6 +49,7 @@ from mailwarden.inbox.tokens import KEY_PURPOSE
 from mailwarden.mailboxes.models import Mailbox
 from mailwarden.mime import ParsedMessage, parse_message
 from mailwarden.mime.addresses import Address
+from mailwarden.mime.html_text import html_to_text
 
 __all__ = ["OutgoingView", "list_outgoing", "reply", "retry", "touch_presence"]
 
@@ -272,8 +273,6 @@ async def reply(
             to = [Address("", address)] if address else []
         signature = await signature_for(session, who.id, mailbox.id)
         if body_html is not None and not body_text.strip():
-            from mailwarden.mime.html_text import html_to_text
-
             body_text = html_to_text(body_html)
         wants_quote = options.quote if quote is None else quote
         quoted = None
@@ -382,8 +381,6 @@ async def retry(
     """Try a failed reply again now (or, for a sent one whose filing failed, the filing). A reply held in
     doubt is sent again: the person asking has decided. Raises ``NotFoundError``, ``ConflictError`` when
     the reply has not failed."""
-    from mailwarden.core.errors import ConflictError
-
     async with db.session() as session, session.begin():
         row = await session.get(Outgoing, outgoing_id)
         if row is None or (mailbox_ids is not None and row.mailbox_id not in mailbox_ids):

@@ -190,3 +190,37 @@ async def test_retry_only_takes_failed_replies(db: Database, tmp_path: Path) -> 
     assert await reply.list_outgoing(db, mailbox_ids=[]) == []
     with pytest.raises(InputError):
         await reply.list_outgoing(db, status="lost")
+
+
+async def test_an_html_only_reply_gets_its_text_version_and_size_is_bounded(
+    db: Database, tmp_path: Path
+) -> None:
+    _, settings, conversation_id = await _setup(db, tmp_path)
+    queued = await reply.reply(
+        db, settings, conversation_id, agent="alice", body_text="", body_html="<p>Price: <b>12.50</b> USD</p>"
+    )
+    async with db.session() as session:
+        row = await session.get(Outgoing, queued.id)
+    assert row is not None
+    parsed = parse_message(row.raw)
+    assert "Price: 12.50 USD" in parsed.text.replace("*", "") and parsed.html is not None
+
+    small = settings.model_copy(
+        update={
+            "inbox": settings.inbox.model_copy(
+                update={"replies": settings.inbox.replies.model_copy(update={"max_bytes": 2000})}
+            )
+        }
+    )
+    from mailwarden.inbox.compose import Attachment
+
+    with pytest.raises(InputError) as caught:
+        await reply.reply(
+            db,
+            small,
+            conversation_id,
+            agent="alice",
+            body_text="x",
+            attachments=[Attachment("a.bin", "", b"0" * 5000)],
+        )
+    assert caught.value.key == "inbox.reply.too_large"
