@@ -359,3 +359,29 @@ async def test_a_worker_that_died_after_the_server_took_the_reply_leaves_it_to_t
     assert (row.status, row.sends, row.attempts) == ("filed", 1, 2)
     assert len(lab.customer_copies(at_least=1)) == 1
     assert len(lab.sent_copies()) == 1
+
+
+async def test_a_bounce_of_our_reply_is_linked_to_it(
+    db: Database, tmp_path: Path, dovecot: Any, postfix: Any
+) -> None:
+    """The outgoing message row written at sending is what a later bounce is matched against."""
+    from sqlalchemy import select
+
+    from mailwarden.inbox.models import BounceLink
+
+    lab = await ReplyLab.create(db, tmp_path, dovecot, postfix)
+    conversation_id = await lab.inquiry()
+    nobody = "nobody-here@" + lab.sales.address.rpartition("@")[2]
+    queued = await reply.reply(
+        db, lab.settings, conversation_id, agent="alice", body_text="Offer.", cc=[nobody]
+    )
+    assert (await lab.send()).outcomes == {"filed": 1}  # Postfix took it; Dovecot refuses the Cc later
+    assert len(lab.copies(lab.sales, "INBOX", at_least=2)) == 2  # the inquiry, and the bounce
+    report = await lab.sync_and_ingest()
+    assert report.outcomes["noise"] == 1, report.as_dict()
+    async with db.session() as session:
+        link = await session.scalar(select(BounceLink))
+    row = await lab.outgoing(queued.id)
+    assert link is not None and link.original_id == row.inbox_message_id
+    assert link.conversation_id == conversation_id and link.permanent
+    assert [r["address"] for r in link.recipients] == [nobody]
