@@ -385,3 +385,36 @@ async def test_a_bounce_of_our_reply_is_linked_to_it(
     assert link is not None and link.original_id == row.inbox_message_id
     assert link.conversation_id == conversation_id and link.permanent
     assert [r["address"] for r in link.recipients] == [nobody]
+
+
+async def test_when_filing_fails_the_reply_is_filed_later_and_never_sent_again(
+    db: Database, tmp_path: Path, dovecot: Any, postfix: Any
+) -> None:
+    from sqlalchemy import update
+
+    from mailwarden.mailboxes.models import Mailbox
+
+    from lab.faultproxy import FaultProxy
+
+    with FaultProxy(dovecot.host, dovecot.imaps_port) as proxy:
+        lab = await ReplyLab.create(db, tmp_path, dovecot, postfix)
+        conversation_id = await lab.inquiry()
+        async with db.session() as session, session.begin():
+            await session.execute(update(Mailbox).values(imap_port=proxy.port))
+        queued = await reply.reply(db, lab.settings, conversation_id, agent="alice", body_text="Offer.")
+        proxy.refuse_new()
+        assert (await lab.send()).outcomes == {"retry": 1}
+        row = await lab.outgoing(queued.id)
+        assert (row.status, row.state, row.sends) == ("sent", "ready", 1)
+        assert row.error is not None and row.error["stage"] == "file"
+        assert len(lab.customer_copies(at_least=1)) == 1
+
+        proxy.refuse_new(False)
+        await lab.make_due(queued.id)
+        assert (await lab.send()).outcomes == {"filed": 1}
+    row = await lab.outgoing(queued.id)
+    assert (row.status, row.sends) == ("filed", 1)
+    assert len(lab.customer_copies()) == 1 and len(lab.sent_copies()) == 1
+    async with db.session() as session:
+        kinds = [e.kind for e in await events.timeline(session, conversation_id)]
+    assert kinds == ["reply_queued", "reply_sent", "status", "reply_failed", "reply_filed"]
