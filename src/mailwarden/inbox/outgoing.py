@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from mailwarden.archive.models import Message
 from mailwarden.core import clock
@@ -46,7 +46,6 @@ from mailwarden.core.settings import ReplySettings, Settings
 from mailwarden.db import queue
 from mailwarden.db.engine import Database
 from mailwarden.inbox import outgoing_record as record
-from mailwarden.inbox.models import ConversationMessage
 from mailwarden.inbox.models_reply import Outgoing
 from mailwarden.inbox.sent_folder import file_copy, find_sent, holds
 from mailwarden.mailboxes.connect import open_imap
@@ -181,24 +180,11 @@ class _Job:
         """Whether sync has archived a copy with this Message-ID (filed by a provider, seen in Sent)."""
         async with self.db.session() as session:
             found = await session.scalar(
-                select(func.count()).where(
-                    or_(
-                        Message.id.in_(
-                            select(Message.id).where(
-                                Message.mailbox_id == self.row.mailbox_id,
-                                Message.message_id == self.row.message_id,
-                            )
-                        ),
-                        Message.id.in_(
-                            select(ConversationMessage.archive_message_id).where(
-                                ConversationMessage.mailbox_id == self.row.mailbox_id,
-                                ConversationMessage.message_id == self.row.message_id,
-                            )
-                        ),
-                    )
-                )
+                select(Message.id)
+                .where(Message.mailbox_id == self.row.mailbox_id, Message.message_id == self.row.message_id)
+                .limit(1)
             )
-        return bool(found)
+        return found is not None
 
     async def in_sent(self, account: _Account) -> bool:
         async with await open_imap(

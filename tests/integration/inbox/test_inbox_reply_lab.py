@@ -418,3 +418,26 @@ async def test_when_filing_fails_the_reply_is_filed_later_and_never_sent_again(
     async with db.session() as session:
         kinds = [e.kind for e in await events.timeline(session, conversation_id)]
     assert kinds == ["reply_queued", "reply_sent", "status", "reply_failed", "reply_filed"]
+
+
+async def test_in_doubt_and_found_only_in_the_archive_it_is_not_sent_again(
+    db: Database, tmp_path: Path, dovecot: Any, postfix: Any
+) -> None:
+    """The provider's copy was archived, then deleted from Sent by someone: the archive still answers."""
+    from lab.faultproxy import FaultProxy
+
+    with FaultProxy(postfix.host, postfix.plain_auth_port) as proxy:
+        lab, conversation_id, queued = await _in_doubt(db, tmp_path, dovecot, postfix, proxy)
+        lab.file_in_sent((await lab.outgoing(queued.id)).raw)
+        await lab.sync_and_ingest()
+        with lab._imap(lab.sales) as imap:
+            imap.select("Sent")
+            imap.store("1:*", "+FLAGS", "(\\Deleted)")
+            imap.expunge()
+        assert (await lab.send()).outcomes == {"filed": 1}
+    row = await lab.outgoing(queued.id)
+    assert (row.status, row.sends) == ("filed", 1)
+    async with db.session() as session:
+        (sent,) = await events.timeline(session, conversation_id, kinds=["reply_sent"])
+    assert sent.detail["found_in"] == "archive"
+    assert len(lab.customer_copies()) == 1 and len(lab.sent_copies()) == 1  # filed again by us
