@@ -441,3 +441,29 @@ async def test_in_doubt_and_found_only_in_the_archive_it_is_not_sent_again(
         (sent,) = await events.timeline(session, conversation_id, kinds=["reply_sent"])
     assert sent.detail["found_in"] == "archive"
     assert len(lab.customer_copies()) == 1 and len(lab.sent_copies()) == 1  # filed again by us
+
+
+async def test_the_customers_answer_to_our_reply_joins_the_conversation(
+    db: Database, tmp_path: Path, dovecot: Any, postfix: Any
+) -> None:
+    """Before sync has seen our copy in Sent, the row written at sending is what threading finds."""
+    from reply_lab import inquiry_mail
+
+    lab = await ReplyLab.create(db, tmp_path, dovecot, postfix)
+    conversation_id = await lab.inquiry()
+    queued = await reply.reply(db, lab.settings, conversation_id, agent="alice", body_text="Offer attached.")
+    assert (await lab.send()).outcomes == {"filed": 1}
+    (received,) = lab.customer_copies(at_least=1)
+    answer = inquiry_mail(lab.customer.address, "Re: LED panels price list", body="Thanks, we order 40.")
+    answer = answer.replace(
+        b"MIME-Version:", f"In-Reply-To: {received.message['Message-ID']}\r\nMIME-Version:".encode(), 1
+    )
+    lab.dovecot.deliver(lab.sales.address, answer)
+    await lab.sync_and_ingest()
+    messages = await lab.messages(conversation_id)
+    assert [(m.direction, m.threaded_by) for m in messages] == [
+        ("in", "new"),
+        ("out", "reply"),
+        ("in", "in_reply_to"),
+    ]
+    assert messages[2].in_reply_to == queued.message_id
