@@ -276,9 +276,11 @@ async def test_in_doubt_held_waits_for_a_person_and_is_never_sent_twice_by_itsel
 
 
 async def test_the_worker_sends_when_woken_and_two_workers_send_once(
-    db: Database, tmp_path: Path, dovecot: Any, postfix: Any
+    any_db: Database, tmp_path: Path, dovecot: Any, postfix: Any
 ) -> None:
     import asyncio
+
+    db = any_db
 
     from mailwarden.inbox import outgoing
 
