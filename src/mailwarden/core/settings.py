@@ -159,6 +159,38 @@ class TeamSettings(BaseModel):
     sla: dict[str, Any] = {"first_response": "2h", "next_response": "4h"}
 
 
+class ReplySettings(BaseModel):
+    """Replies from the shared address (``[inbox.replies]``): the outgoing queue, Sent, collisions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: the display name of the shared address, per mailbox name (``{sales = "ACME Sales"}``); default: none
+    display_names: dict[str, str] = {}
+    #: quote the customer's last message under the reply unless the caller says otherwise
+    quote: bool = True
+    #: seconds each SMTP or IMAP step may take
+    timeout: float = Field(default=30.0, gt=0)
+    #: how long a worker holds a claimed reply: longer than an SMTP session plus the APPEND to Sent
+    hold: float = Field(default=300.0, gt=0)
+    #: back-off after a temporary failure: ``base * 2**(attempt-1)`` seconds, at most ``cap``
+    backoff_base: float = Field(default=30.0, gt=0)
+    backoff_cap: float = Field(default=1800.0, gt=0)
+    #: temporary failures in a row before a reply is marked failed (visible, retryable by hand)
+    max_attempts: int = Field(default=12, ge=1)
+    #: a reply whose SMTP session ended in doubt (crash or cut after the data) and that is in neither
+    #: the Sent folder nor the archive: ``resend`` (the same bytes and Message-ID) or ``hold`` (mark it
+    #: failed for an agent to retry). Decision 0017.
+    in_doubt: Literal["resend", "hold"] = "resend"
+    #: the Sent folder's name when the server marks none ``\Sent`` and the usual names are not there
+    sent_folder: str | None = None
+    #: pause of the worker when nothing is due, in seconds
+    poll: float = Field(default=5.0, gt=0)
+    #: seconds a viewing/replying heartbeat lasts
+    presence_ttl: float = Field(default=60.0, gt=0)
+    #: the largest reply (with its attachments) the queue takes, in bytes
+    max_bytes: int = Field(default=25 * 1024 * 1024, gt=0)
+
+
 class InboxSettings(BaseModel):
     """The team inbox (``mailwarden inbox``, ``mailwarden worker``)."""
 
@@ -174,6 +206,8 @@ class InboxSettings(BaseModel):
     #: the teams; none configured: one team ``team`` with the defaults of ``[inbox.teams.<name>]``, answering
     #: every mailbox
     teams: dict[str, TeamSettings] = {}
+    #: replies, the outgoing queue and collision detection
+    replies: ReplySettings = ReplySettings()
 
 
 class Settings(BaseModel):

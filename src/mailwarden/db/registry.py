@@ -25,6 +25,7 @@ MODEL_MODULES = (
     "mailwarden.retention.models",
     "mailwarden.inbox.models",
     "mailwarden.inbox.models_assign",
+    "mailwarden.inbox.models_reply",
 )
 
 
