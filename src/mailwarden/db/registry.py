@@ -24,6 +24,7 @@ MODEL_MODULES = (
     "mailwarden.audit.models",
     "mailwarden.retention.models",
     "mailwarden.inbox.models",
+    "mailwarden.inbox.models_collab",
 )
 
 
