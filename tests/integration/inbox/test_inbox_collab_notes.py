@@ -1,0 +1,108 @@
+"""Internal notes on SQLite and PostgreSQL: versions kept, @mentions queued in the notify outbox with the
+agents' chat ids, in the note's transaction, and nothing shown outside the reader's mailboxes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mailwarden.core.errors import InputError, NotFoundError
+from mailwarden.db.engine import Database
+from mailwarden.inbox import events
+from mailwarden.inbox.notes import add_note, edit_note, list_notes
+from mailwarden.notify.alerts import Alert, render
+
+from inbox_collab_env import Team, make_team
+
+
+@pytest.fixture
+async def team(db: Database, tmp_path: Path) -> Team:
+    return await make_team(db, tmp_path)
+
+
+async def test_a_mention_reaches_the_outbox_with_the_agents_chat_ids(team: Team) -> None:
+    weber, _ = await team.conversations()
+    written = await add_note(
+        team.db,
+        weber.id,
+        "@王芳请看一下报价，@li lei FYI. Ask anna@weber-gmbh.de, not @nobody.",
+        author="Anna Weber",
+    )
+    assert written.alerted == ["王芳", "Li Lei"]
+    assert written.unknown_mentions == ["nobody"]
+    assert written.note.mentions == ["王芳", "Li Lei"]
+    items = await team.outbox()
+    assert [i.alert_key for i in items] == [
+        f"mention/{written.note.id}/王芳",
+        f"mention/{written.note.id}/Li Lei",
+    ]
+    alert = Alert.from_dict(items[1].alert)
+    assert alert.kind == "inbox.mention"
+    [li] = alert.mentions
+    assert (li.name, li.id_for("dingtalk"), li.id_for("lark"), li.timezone) == (
+        "Li Lei",
+        "13800138000",
+        "ou_li",
+        "Asia/Shanghai",
+    )
+    shown = render(alert, "zh-CN")
+    assert shown.title == "Anna Weber 在备注中提到了你：LED panels for 40 shops"
+    assert f"会话：#{weber.id}（sales）" in shown.lines and "客户：Anna Weber" in shown.lines
+    assert render(alert, "en").title == "Anna Weber mentioned you: LED panels for 40 shops"
+
+
+async def test_an_edit_keeps_every_version_and_alerts_only_new_mentions(team: Team) -> None:
+    weber, _ = await team.conversations()
+    first = await add_note(team.db, weber.id, "Price agreed with @Li Lei", author="Anna Weber")
+    again = await edit_note(
+        team.db, first.note.id, "Price agreed with @Li Lei and @王芳", editor="Anna Weber"
+    )
+    assert (again.note.version, again.alerted) == (2, ["王芳"])
+    same = await edit_note(team.db, first.note.id, "Price agreed with @Li Lei and @王芳", editor="Anna Weber")
+    assert same.note.version == 2  # nothing changed: nothing recorded
+    assert len(await team.outbox()) == 2
+    [note] = await list_notes(team.db, weber.uid, history=True)
+    assert [v["text"] for v in note.history] == [
+        "Price agreed with @Li Lei",
+        "Price agreed with @Li Lei and @王芳",
+    ]
+    assert [v["written_by"] for v in note.history] == ["agent:Anna Weber"] * 2
+    async with team.db.session() as session:
+        timeline = await events.timeline(session, weber.id, kinds=["note"])
+    assert [e.detail["version"] for e in timeline] == [1, 2]
+
+
+async def test_only_the_author_edits_and_self_mentions_do_not_alert(team: Team) -> None:
+    weber, _ = await team.conversations()
+    written = await add_note(team.db, weber.id, "note to self @Anna Weber", author="Anna Weber")
+    assert (written.note.mentions, written.alerted) == (["Anna Weber"], [])
+    with pytest.raises(InputError) as refused:
+        await edit_note(team.db, written.note.id, "changed", editor="Li Lei")
+    assert refused.value.key == "inbox.collab.note_not_author"
+    assert await team.outbox() == []
+
+
+async def test_bad_notes_are_refused_and_leave_nothing(team: Team) -> None:
+    weber, _ = await team.conversations()
+    for text in ("   ", "x" * 20_001, "bell \x07"):
+        with pytest.raises(InputError):
+            await add_note(team.db, weber.id, text, author="Li Lei")
+    with pytest.raises(NotFoundError):
+        await add_note(team.db, weber.id, "hi", author="Nobody")
+    assert await list_notes(team.db, weber.id) == []
+
+
+async def test_a_reader_without_the_mailbox_sees_no_note(team: Team) -> None:
+    weber, _ = await team.conversations()
+    written = await add_note(team.db, weber.id, "secret price", author="Li Lei")
+    other = [weber.mailbox_id + 1000]
+    with pytest.raises(NotFoundError) as hidden:
+        await list_notes(team.db, weber.id, mailbox_ids=other)
+    assert hidden.value.key == "inbox.conversation_not_found"
+    with pytest.raises(NotFoundError):
+        await add_note(team.db, weber.id, "x", author="Li Lei", mailbox_ids=other)
+    with pytest.raises(NotFoundError) as edit_hidden:
+        await edit_note(team.db, written.note.id, "y", editor="Li Lei", mailbox_ids=other)
+    assert edit_hidden.value.key == "inbox.collab.note_not_found"
+    assert len(await list_notes(team.db, weber.id, mailbox_ids=[weber.mailbox_id])) == 1
