@@ -78,6 +78,7 @@ def list_(
     ] = None,
     limit: Annotated[int, typer.Option("--limit", help="At most this many. 最多条数。")] = 50,
     offset: Annotated[int, typer.Option("--offset", help="Skip this many. 跳过条数。")] = 0,
+    tag: Annotated[str | None, typer.Option("--tag", help="Only those with this tag. 仅含此标签。")] = None,
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
     lang: LangOpt = None,
@@ -88,7 +89,7 @@ def list_(
     async def go() -> service.Page:
         async with run.database() as db:
             return await service.list_conversations(
-                db, mailbox=mailbox, status=status, limit=limit, offset=offset
+                db, mailbox=mailbox, status=status, limit=limit, offset=offset, tag=tag
             )
 
     page = run_async(go)
@@ -144,6 +145,10 @@ def show(
         return
     head = view.summary
     run.say(f"#{head.id} {head.subject}", style="bold")
+    if view.merged_into_id is not None:
+        run.say(run.t("inbox.collab.show_merged", into=view.merged_into_id), style="yellow")
+    if view.tags:
+        run.say(run.t("inbox.collab.show_tags", tags=", ".join(view.tags)))
     run.say(
         run.t(
             "inbox.show_head",
@@ -203,6 +208,8 @@ def _view(view: service.ConversationView) -> dict[str, Any]:
         "language": view.language,
         "token": view.token,
         "suggested_ids": view.suggested_ids,
+        "merged_into_id": view.merged_into_id,
+        "tags": view.tags,
         "contact": asdict(view.contact) if view.contact else None,
         "company": asdict(view.company) if view.company else None,
         "messages": [asdict(message) for message in view.messages],
@@ -211,7 +218,7 @@ def _view(view: service.ConversationView) -> dict[str, Any]:
 
 #: modules that add their commands to ``inbox`` (each has ``register(app)``): one per part of the inbox, so
 #: that the group stays one command while its code stays in modules small enough to read
-_PARTS: tuple[str, ...] = ()
+_PARTS: tuple[str, ...] = ("inbox_collab",)
 
 
 def _register_parts() -> None:
