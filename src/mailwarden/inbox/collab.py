@@ -24,7 +24,7 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mailwarden.core import clock
-from mailwarden.core.errors import NotFoundError
+from mailwarden.core.errors import ConflictError, NotFoundError
 from mailwarden.inbox.models import Conversation, IngestCursor
 
 __all__ = ["by_ident", "find", "serialise", "take"]
@@ -51,7 +51,13 @@ async def find(
     *,
     lock: bool = False,
 ) -> Conversation:
-    """The conversation ``ident`` names, if the reader may see it; else ``NotFoundError``."""
+    """The conversation ``ident`` names, if the reader may see it; else ``NotFoundError``.
+
+    ``lock``: for a change — the row is locked until the transaction ends (SQLite: the database's write
+    lock is taken first), and a conversation merged into another is refused with ``ConflictError`` naming
+    it (a note or a tag added to it now would be stranded there)."""
+    if lock and session.get_bind().dialect.name == "sqlite":
+        await _sqlite_write_lock(session)
     query = by_ident(ident)
     if mailbox_ids is not None:
         query = query.where(Conversation.mailbox_id.in_(list(mailbox_ids)))
@@ -60,17 +66,23 @@ async def find(
     found: Conversation | None = await session.scalar(query)
     if found is None:
         raise NotFoundError("inbox.conversation_not_found", id=str(ident).strip()[:64])
+    if lock and found.merged_into_id is not None:
+        raise ConflictError("inbox.collab.already_merged", id=found.id, into=found.merged_into_id)
     return found
+
+
+async def _sqlite_write_lock(session: AsyncSession) -> None:
+    # any write takes SQLite's one write lock, whether or not a row changes
+    await session.execute(
+        update(IngestCursor).where(IngestCursor.name == _CURSOR).values(position=IngestCursor.position)
+    )
 
 
 async def serialise(session: AsyncSession) -> None:
     """Queue behind any running ingest batch, merge or split (see the module docstring). First statement
     of the transaction."""
     if session.get_bind().dialect.name == "sqlite":
-        # any write takes SQLite's one write lock, whether or not a row changes
-        await session.execute(
-            update(IngestCursor).where(IngestCursor.name == _CURSOR).values(position=IngestCursor.position)
-        )
+        await _sqlite_write_lock(session)
         return
     from sqlalchemy.dialects.postgresql import insert
 

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mailwarden.access.models import Agent
 from mailwarden.core import clock
-from mailwarden.core.errors import InputError, NotFoundError
+from mailwarden.core.errors import ConflictError, InputError, NotFoundError
 from mailwarden.db.engine import Database
 from mailwarden.inbox import events
 from mailwarden.inbox.collab import find
@@ -178,7 +178,7 @@ async def add_note(
     body = _clean(text)
     actor = actor or events.agent_actor(author)
     async with db.session() as session, session.begin():
-        conversation = await find(session, ident, mailbox_ids)
+        conversation = await find(session, ident, mailbox_ids, lock=True)
         writer = await _agent(session, author)
         names = list(await session.scalars(select(Agent.name)))
         found = find_mentions(body, names)
@@ -225,13 +225,22 @@ async def edit_note(
     body = _clean(text)
     actor = actor or events.agent_actor(editor)
     async with db.session() as session, session.begin():
-        note = await session.scalar(select(Note).where(Note.id == note_id).with_for_update())
-        if note is None:
+        where = await session.scalar(select(Note.conversation_id).where(Note.id == note_id))
+        if where is None:
             raise NotFoundError("inbox.collab.note_not_found", id=note_id)
         try:
-            conversation = await find(session, note.conversation_id, mailbox_ids)
+            conversation = await find(session, where, mailbox_ids, lock=True)
         except NotFoundError:
             raise NotFoundError("inbox.collab.note_not_found", id=note_id) from None
+        # read again under the lock: a merge may have moved it, another edit may have changed it
+        note = await session.scalar(
+            select(Note)
+            .where(Note.id == note_id, Note.conversation_id == conversation.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if note is None:
+            raise ConflictError("inbox.collab.note_moved", id=note_id)
         if editor != note.author_name:
             raise InputError("inbox.collab.note_not_author", id=note_id, author=note.author_name)
         if body == note.text:

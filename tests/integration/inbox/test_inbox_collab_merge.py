@@ -184,3 +184,27 @@ async def test_a_merge_during_an_ingest_leaves_no_message_behind(team: Team) -> 
     await asyncio.gather(team.ingest(), merge_conversations(team.db, weber.id, claire.id, actor=ACTOR))
     placement = await team.placement()
     assert {placement[f"c{n}@lumiere"] for n in range(60)} == {weber.id}
+
+
+async def test_a_merged_conversation_takes_no_more_notes_or_tags(team: Team) -> None:
+    weber, claire = await team.conversations()
+    await merge_conversations(team.db, weber.id, claire.id, actor=ACTOR)
+    with pytest.raises(ConflictError) as noted:
+        await add_note(team.db, claire.id, "too late", author="Li Lei")
+    assert noted.value.params == {"id": claire.id, "into": weber.id}
+    with pytest.raises(ConflictError):
+        await change_tags(team.db, claire.id, add=["x"], actor=ACTOR)
+
+
+async def test_notes_written_during_a_merge_are_never_stranded(team: Team) -> None:
+    weber, claire = await team.conversations()
+    outcomes = await asyncio.gather(
+        *(add_note(team.db, claire.id, f"note {n}", author="Li Lei") for n in range(5)),
+        merge_conversations(team.db, weber.id, claire.id, actor=ACTOR),
+        *(add_note(team.db, claire.id, f"note {n}", author="Li Lei") for n in range(5, 10)),
+        return_exceptions=True,
+    )
+    refused = [o for o in outcomes if isinstance(o, BaseException)]
+    assert all(isinstance(o, ConflictError) for o in refused), refused
+    assert await list_notes(team.db, claire.id) == []
+    assert len(await list_notes(team.db, weber.id)) == 10 - len(refused)
