@@ -3,6 +3,7 @@ agents' chat ids, in the note's transaction, and nothing shown outside the reade
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,9 @@ from mailwarden.db.engine import Database
 from mailwarden.inbox import events
 from mailwarden.inbox.notes import add_note, edit_note, list_notes
 from mailwarden.notify.alerts import Alert, render
+from mailwarden.notify.transports import TRANSPORTS
+from mailwarden.notify.transports.base import Context, Target
+from mailwarden.notify.transports.http import HTTP
 
 from inbox_collab_env import Team, make_team
 
@@ -106,3 +110,29 @@ async def test_a_reader_without_the_mailbox_sees_no_note(team: Team) -> None:
         await edit_note(team.db, written.note.id, "y", editor="Li Lei", mailbox_ids=other)
     assert edit_hidden.value.key == "inbox.collab.note_not_found"
     assert len(await list_notes(team.db, weber.id, mailbox_ids=[weber.mailbox_id])) == 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "who", "ident"), [("dingtalk", "Li Lei", "13800138000"), ("wecom", "王芳", "wangfang")]
+)
+async def test_the_chat_message_mentions_the_agent_for_real(
+    team: Team, kind: str, who: str, ident: str
+) -> None:
+    """The outbox alert, rendered and turned into the vendor's payload, @mentions the agent by the id that
+    chat system knows them by (DingTalk: the mobile in ``at.atMobiles`` and ``@mobile`` in the text; WeCom:
+    ``<@userid>``)."""
+    weber, _ = await team.conversations()
+    await add_note(team.db, weber.id, "@Li Lei @王芳 see the price", author="Anna Weber")
+    item = next(i for i in await team.outbox() if i.alert_key.endswith(f"/{who}"))
+    message = render(Alert.from_dict(item.alert), "zh-CN")
+    http = HTTP(timeout=5.0)
+    try:
+        target = Target(name="t", kind=kind, url="https://chat.example/x")
+        payload = TRANSPORTS[kind](target, Context(http)).payload(message)  # type: ignore[attr-defined]
+    finally:
+        await http.aclose()
+    text = json.dumps(payload, ensure_ascii=False)
+    if kind == "dingtalk":
+        assert payload["at"]["atMobiles"] == [ident] and f"@{ident}" in payload["markdown"]["text"]
+    else:
+        assert f"<@{ident}>" in text
