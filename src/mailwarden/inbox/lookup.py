@@ -192,6 +192,7 @@ class MailboxLookup:
             for each in batch.conversations.values()
             if each.contact_id == address.contact_id
             and each.mailbox_id == self.mailbox_id
+            and each.merged_into_id is None  # merged away: its messages are elsewhere (see .merge)
             and each.last_message_at is not None
             and each.last_message_at >= since
         ]
@@ -204,6 +205,7 @@ class MailboxLookup:
             .where(
                 ContactAddress.key == contact_key,
                 Conversation.mailbox_id == self.mailbox_id,
+                Conversation.merged_into_id.is_(None),
                 Conversation.last_message_at >= since,
             )
         )

@@ -208,3 +208,23 @@ async def test_notes_written_during_a_merge_are_never_stranded(team: Team) -> No
     assert all(isinstance(o, ConflictError) for o in refused), refused
     assert await list_notes(team.db, claire.id) == []
     assert len(await list_notes(team.db, weber.id)) == 10 - len(refused)
+
+
+async def test_a_merged_conversation_is_never_suggested_again(team: Team) -> None:
+    """GIVEN Claire's "LED panels for the Lyon store" merged into Anna's conversation, WHEN Claire writes
+    a new mail with that subject, THEN the merged conversation is not suggested (its messages are in a
+    conversation of another customer: suggesting that would cross customers)."""
+    weber, _ = await team.conversations()
+    lyon = "LED panels for the Lyon store"
+    claire = "Claire Martin <claire@lumiere-sarl.fr>"
+    await team.archive.add(mail(lyon, sender=claire, message_id="l1@lumiere", at=later(100)))
+    await team.ingest()
+    first = (await team.conversations())[-1]
+    await team.archive.add(mail(lyon, sender=claire, message_id="l2@lumiere", at=later(110)))
+    await team.ingest()
+    assert (await team.conversations())[-1].suggested_ids == [first.id]  # the rule this test relies on
+    await merge_conversations(team.db, weber.id, first.id, actor=ACTOR)
+    await team.archive.add(mail(lyon, sender=claire, message_id="l3@lumiere", at=later(240)))
+    await team.ingest()
+    newest = (await team.conversations())[-1]
+    assert first.id not in newest.suggested_ids
