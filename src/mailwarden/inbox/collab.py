@@ -53,11 +53,14 @@ async def find(
 ) -> Conversation:
     """The conversation ``ident`` names, if the reader may see it; else ``NotFoundError``.
 
-    ``lock``: for a change — the row is locked until the transaction ends (SQLite: the database's write
-    lock is taken first), and a conversation merged into another is refused with ``ConflictError`` naming
-    it (a note or a tag added to it now would be stranded there)."""
-    if lock and session.get_bind().dialect.name == "sqlite":
-        await _sqlite_write_lock(session)
+    ``lock``: for a change — :func:`serialise` first, then the row is locked until the transaction ends,
+    and a conversation merged into another is refused with ``ConflictError`` naming it (a note or a tag
+    added to it now would be stranded there). Taking the ingest's row first keeps one lock order for every
+    writer — cursor, conversations, audit chain head — so that a note's transaction (conversation, then the
+    audit head) and an ingest batch (the head taken by an earlier event of the batch, then a conversation)
+    cannot deadlock on PostgreSQL."""
+    if lock:
+        await serialise(session)
     query = by_ident(ident)
     if mailbox_ids is not None:
         query = query.where(Conversation.mailbox_id.in_(list(mailbox_ids)))
@@ -79,8 +82,8 @@ async def _sqlite_write_lock(session: AsyncSession) -> None:
 
 
 async def serialise(session: AsyncSession) -> None:
-    """Queue behind any running ingest batch, merge or split (see the module docstring). First statement
-    of the transaction."""
+    """Queue behind any running ingest batch, merge, split, note or tag change (see the module
+    docstring). First statement of the transaction."""
     if session.get_bind().dialect.name == "sqlite":
         await _sqlite_write_lock(session)
         return

@@ -3,20 +3,26 @@ agents' chat ids, in the note's transaction, and nothing shown outside the reade
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from mailwarden.core.errors import InputError, NotFoundError
 from mailwarden.db.engine import Database
 from mailwarden.inbox import events
+from mailwarden.inbox.ingest import ingest, load_team
+from mailwarden.inbox.models import Conversation
 from mailwarden.inbox.notes import add_note, edit_note, list_notes
+from mailwarden.inbox.place import Placed
 from mailwarden.notify.alerts import Alert, render
 from mailwarden.notify.transports import TRANSPORTS
 from mailwarden.notify.transports.base import Context, Target
 from mailwarden.notify.transports.http import HTTP
 
+from inbox_archive import TOKEN_KEY, later, mail
 from inbox_collab_env import Team, make_team
 
 
@@ -136,3 +142,34 @@ async def test_the_chat_message_mentions_the_agent_for_real(
         assert payload["at"]["atMobiles"] == [ident] and f"@{ident}" in payload["markdown"]["text"]
     else:
         assert f"<@{ident}>" in text
+
+
+async def test_notes_written_while_the_ingest_records_events_never_deadlock(team: Team) -> None:
+    """GIVEN an ingest whose hook records a timeline event per message (as assignment and the SLA clock
+    do), placing 40 replies into Anna's conversation in batches of 5, WHEN ten notes are written on it
+    meanwhile, THEN all of them and all the replies commit (both take the ingest cursor, then the
+    conversation, then the audit head: no lock cycle, no deadlock abort)."""
+    weber, _ = await team.conversations()
+
+    async def hook(session: AsyncSession, placed: Placed) -> None:
+        if placed.conversation_id is not None:
+            conversation = await session.get(Conversation, placed.conversation_id)
+            assert conversation is not None
+            await events.record(session, conversation, "priority", actor="system:test", detail={})
+
+    await team.archive.add(
+        *(
+            mail(f"Re: LED panels {n}", message_id=f"d{n}@weber", in_reply_to="q1@weber", at=later(100 + n))
+            for n in range(40)
+        )
+    )
+    team_ = await load_team(team.db, [TOKEN_KEY])
+    outcomes = await asyncio.gather(
+        ingest(team.db, team.archive.store, team_, batch=5, on_placed=hook),
+        *(add_note(team.db, weber.id, f"note {n}", author="Li Lei") for n in range(10)),
+        return_exceptions=True,
+    )
+    assert not [o for o in outcomes if isinstance(o, BaseException)], outcomes
+    assert len(await list_notes(team.db, weber.id)) == 10
+    placement = await team.placement()
+    assert {placement[f"d{n}@weber"] for n in range(40)} == {weber.id}
