@@ -5,8 +5,9 @@ B's tags are added to A. B keeps its row: ``merged_into_id`` = A, status closed,
 lists leave it out, showing it points to A, and a reply carrying B's token is threaded into A
 (:meth:`.lookup.MailboxLookup.conversation_of_token` follows the pointer). Conversations merged into B
 before now point to A, so a pointer is never more than one step. A's times are the span of both; if B was
-open (the customer waits) and A was not, A opens. Both get a ``merged`` event (A: ``from``; B: ``into``),
-B a ``status`` event (closed, ``why`` merged) and A one if it opened.
+open (the customer waits) and A was not, A opens; if A had no assignee, B's carries over. Both get a
+``merged`` event (A: ``from``; B: ``into``), B a ``status`` event (closed, ``why`` merged), A one if it
+opened and an ``assigned`` one (``why`` merged) if it took B's assignee.
 
 **Split.** Chosen messages of A (with their copies, and the bounces of those that are ours) move to a new
 conversation of the same mailbox: its contact is the sender of its first incoming message if known, else
@@ -140,6 +141,17 @@ async def merge_conversations(
         _span(target, source)
         if target.contact_id is None:
             target.contact_id, target.company_id = source.contact_id, source.company_id
+        if target.assignee_id is None and source.assignee_id is not None:
+            # whoever handled B goes on handling the customer's question, now in A
+            target.assignee_id = source.assignee_id
+            agent = await session.get(Agent, source.assignee_id)
+            await events.record(
+                session,
+                target,
+                "assigned",
+                actor=actor,
+                detail={"agent": agent.name if agent else None, "previous": None, "why": "merged"},
+            )
         target.suggested_ids = [
             i
             for i in dict.fromkeys([*target.suggested_ids, *source.suggested_ids])

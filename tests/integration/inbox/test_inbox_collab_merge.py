@@ -7,11 +7,14 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select, update
 
+from mailwarden.access.models import Agent
 from mailwarden.core.errors import ConflictError, InputError, NotFoundError
 from mailwarden.db.engine import Database
 from mailwarden.inbox import events
 from mailwarden.inbox.merge import merge_conversations, split_conversation
+from mailwarden.inbox.models import Conversation
 from mailwarden.inbox.notes import add_note, list_notes
 from mailwarden.inbox.service import list_conversations, show_conversation
 from mailwarden.inbox.tags import change_tags
@@ -53,6 +56,20 @@ async def test_a_merge_moves_messages_notes_and_tags_and_hides_the_merged_one(te
     assert len(await list_notes(team.db, weber.id)) == 1
     assert (await _kinds(team.db, claire.id))[-2:] == ["merged", "status"]
     assert "merged" in await _kinds(team.db, weber.id)
+
+
+async def test_a_merge_keeps_someone_on_the_case(team: Team) -> None:
+    """GIVEN Claire's conversation assigned to Li Lei and Anna's to nobody, WHEN Claire's is merged into
+    Anna's, THEN Li Lei handles the merged one, with an 'assigned' event saying why."""
+    weber, claire = await team.conversations()
+    async with team.db.session() as session, session.begin():
+        li = await session.scalar(select(Agent.id).where(Agent.name == "Li Lei"))
+        await session.execute(update(Conversation).where(Conversation.id == claire.id).values(assignee_id=li))
+    await merge_conversations(team.db, weber.id, claire.id, actor=ACTOR)
+    assert (await show_conversation(team.db, weber.id)).summary.assignee == "Li Lei"
+    async with team.db.session() as session:
+        [assigned] = await events.timeline(session, weber.id, kinds=["assigned"])
+    assert assigned.detail == {"agent": "Li Lei", "previous": None, "why": "merged"}
 
 
 async def test_merge_refuses_itself_twice_and_other_mailboxes(team: Team, tmp_path: Path) -> None:
