@@ -89,6 +89,7 @@ def list_(
     ] = None,
     limit: Annotated[int, typer.Option("--limit", help="At most this many. 最多条数。")] = 50,
     offset: Annotated[int, typer.Option("--offset", help="Skip this many. 跳过条数。")] = 0,
+    tag: Annotated[str | None, typer.Option("--tag", help="Only those with this tag. 仅含此标签。")] = None,
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
     lang: LangOpt = None,
@@ -99,7 +100,7 @@ def list_(
     async def go() -> service.Page:
         async with run.database() as db:
             return await service.list_conversations(
-                db, mailbox=mailbox, status=status, limit=limit, offset=offset
+                db, mailbox=mailbox, status=status, limit=limit, offset=offset, tag=tag
             )
 
     page = run_async(go)
@@ -155,6 +156,10 @@ def show(
         return
     head = view.summary
     run.say(f"#{head.id} {head.subject}", style="bold")
+    if view.merged_into_id is not None:
+        run.say(run.t("inbox.collab.show_merged", into=view.merged_into_id), style="yellow")
+    if view.tags:
+        run.say(run.t("inbox.collab.show_tags", tags=", ".join(view.tags)))
     run.say(
         run.t(
             "inbox.show_head",
@@ -188,7 +193,7 @@ def _when(value: Any) -> str:
 
 #: modules that add their commands to ``inbox`` (each has ``register(app)``): one per part of the inbox, so
 #: that the group stays one command while its code stays in modules small enough to read
-_PARTS: tuple[str, ...] = ("inbox_assign", "inbox_assign_rules", "inbox_reply")
+_PARTS: tuple[str, ...] = ("inbox_assign", "inbox_assign_rules", "inbox_reply", "inbox_collab")
 
 
 def _register_parts() -> None:

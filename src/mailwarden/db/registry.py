@@ -26,6 +26,7 @@ MODEL_MODULES = (
     "mailwarden.inbox.models",
     "mailwarden.inbox.models_assign",
     "mailwarden.inbox.models_reply",
+    "mailwarden.inbox.models_collab",
 )
 
 

@@ -9,6 +9,10 @@ Modules:
   :mod:`.prepare` (parsing, before the transaction), :mod:`.place` (one message, in it) and
   :mod:`.lookup` (what a batch needs from the tables, loaded at once)
 * :mod:`.service`   — reading conversations: list, show
+* collaboration (decision 0018): :mod:`.notes` (internal notes, versions, @mentions → notify;
+  :mod:`.mentions` resolves them), :mod:`.tags`, :mod:`.canned` (reply templates), :mod:`.merge` (merge
+  and split conversations), :mod:`.contacts` (merge duplicate contacts), :mod:`.collab` (scope and
+  locking), tables in :mod:`.models_collab`
 
 * :mod:`.noise`     — person, auto-reply, bounce, read receipt, mailing list or bulk? With the evidence.
 * :mod:`.bounces`   — what a bounce says: the original's Message-ID, failed recipients, status codes;

@@ -169,12 +169,16 @@ class MailboxLookup:
         return None
 
     async def conversation_of_token(self, conversation_id: str) -> str | None:
-        found = await self.batch.session.scalar(
-            select(Conversation.id).where(
-                Conversation.uid == conversation_id, Conversation.mailbox_id == self.mailbox_id
+        """The conversation a token names; if it was merged, the one it was merged into (a merge keeps
+        pointers one step long: :mod:`.merge`)."""
+        found = (
+            await self.batch.session.execute(
+                select(Conversation.id, Conversation.merged_into_id).where(
+                    Conversation.uid == conversation_id, Conversation.mailbox_id == self.mailbox_id
+                )
             )
-        )
-        return None if found is None else str(found)
+        ).first()
+        return None if found is None else str(found[1] or found[0])
 
     async def recent_conversations(self, contact_key: str, since: datetime) -> Sequence[RecentConversation]:
         batch = self.batch
@@ -188,6 +192,7 @@ class MailboxLookup:
             for each in batch.conversations.values()
             if each.contact_id == address.contact_id
             and each.mailbox_id == self.mailbox_id
+            and each.merged_into_id is None  # merged away: its messages are elsewhere (see .merge)
             and each.last_message_at is not None
             and each.last_message_at >= since
         ]
@@ -200,6 +205,7 @@ class MailboxLookup:
             .where(
                 ContactAddress.key == contact_key,
                 Conversation.mailbox_id == self.mailbox_id,
+                Conversation.merged_into_id.is_(None),
                 Conversation.last_message_at >= since,
             )
         )

@@ -157,6 +157,12 @@ class Conversation(Base):
     last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     last_customer_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     last_agent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # --- collab ---
+    #: set when an agent merged this conversation into another (:mod:`.merge`): it is closed, hidden from
+    #: lists, and showing it points there; its token threads replies there too
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbox_conversations.id", ondelete="RESTRICT"), index=True, default=None
+    )
 
 
 class ConversationMessage(Base):

@@ -20,6 +20,8 @@ def view_dict(view: ConversationView) -> dict[str, Any]:
         "language": view.language,
         "token": view.token,
         "suggested_ids": view.suggested_ids,
+        "merged_into_id": view.merged_into_id,
+        "tags": view.tags,
         "contact": asdict(view.contact) if view.contact else None,
         "company": asdict(view.company) if view.company else None,
         "messages": [asdict(message) for message in view.messages],

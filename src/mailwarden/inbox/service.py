@@ -27,6 +27,8 @@ from mailwarden.inbox.models import (
     Conversation,
     ConversationMessage,
 )
+from mailwarden.inbox.models_collab import ConversationTag
+from mailwarden.inbox.tags import normalise_tag, tags_of
 from mailwarden.mailboxes.models import Mailbox
 
 __all__ = [
@@ -125,6 +127,9 @@ class ConversationView:
     contact: ContactView | None
     company: CompanyView | None
     suggested_ids: list[int] = field(default_factory=list)
+    #: the conversation this one was merged into (showing a merged one points there), else None
+    merged_into_id: int | None = None
+    tags: list[str] = field(default_factory=list)
 
 
 def _summaries() -> Select[Any]:
@@ -190,9 +195,12 @@ async def list_conversations(
     limit: int = 50,
     offset: int = 0,
     mailbox_ids: Sequence[int] | None = None,
+    tag: str | None = None,
+    include_merged: bool = False,
 ) -> Page:
-    """Conversations, the most recent activity first. Raises ``InputError`` for an unknown status or a bad
-    page, ``NotFoundError`` for an unknown mailbox (or one outside ``mailbox_ids``)."""
+    """Conversations, the most recent activity first; with ``tag``, those carrying it. Conversations merged
+    into another are left out unless ``include_merged``. Raises ``InputError`` for an unknown status, a bad
+    tag or a bad page, ``NotFoundError`` for an unknown mailbox (or one outside ``mailbox_ids``)."""
     if status is not None and status not in STATUSES:
         raise InputError("inbox.status_unknown", status=status, known=", ".join(STATUSES))
     if not 1 <= limit <= MAX_LIMIT or offset < 0:
@@ -210,6 +218,13 @@ async def list_conversations(
             conditions.append(Conversation.mailbox_id.in_(mailbox_ids))
         if status is not None:
             conditions.append(Conversation.status == status)
+        if not include_merged:
+            conditions.append(Conversation.merged_into_id.is_(None))
+        if tag is not None:
+            tagged = select(ConversationTag.id).where(
+                ConversationTag.conversation_id == Conversation.id, ConversationTag.tag == normalise_tag(tag)
+            )
+            conditions.append(tagged.exists())
         total = await session.scalar(select(func.count()).select_from(Conversation).where(*conditions))
         rows = await session.execute(
             _summaries()
@@ -278,6 +293,7 @@ async def show_conversation(
             views[message.id] = view
         contact = await _contact(session, conversation.contact_id)
         company = await session.get(Company, conversation.company_id) if conversation.company_id else None
+        tags = await tags_of(session, conversation.id)
     return ConversationView(
         summary=_summary(row),
         token=conversation.token,
@@ -290,6 +306,8 @@ async def show_conversation(
             company.id, company.domain, company.display_domain, company.country, company.country_source
         ),
         suggested_ids=list(conversation.suggested_ids),
+        merged_into_id=conversation.merged_into_id,
+        tags=tags,
     )
 
 

@@ -38,6 +38,7 @@ Severity = Literal["info", "warning", "critical"]
 #: what the seed's people do with an alert decides its kinds; ``test`` is ``mailwarden notify test``
 ALERT_KINDS = (
     "inquiry.new",
+    "inbox.mention",
     "sla.due_soon",
     "sla.breach",
     "mailbox.incident",
@@ -49,6 +50,7 @@ ALERT_KINDS = (
 IM_KINDS = ("dingtalk", "feishu", "lark", "wecom", "slack", "teams")
 _DEFAULT_SEVERITY: dict[str, Severity] = {
     "inquiry.new": "info",
+    "inbox.mention": "info",
     "sla.due_soon": "warning",
     "sla.breach": "critical",
     "mailbox.incident": "critical",

@@ -53,7 +53,6 @@ class Signals:
     archived: Signal = field(default_factory=Signal)
     to_index: Signal = field(default_factory=Signal)
     placed: Signal = field(default_factory=Signal)
-    outgoing: Signal = field(default_factory=Signal)
     #: a conversation closed or an agent came back: the assignment queue may move
     queue: Signal = field(default_factory=Signal)
 

@@ -16,6 +16,7 @@ from mailwarden.core import clock
 from mailwarden.core.secrets import SecretBox
 from mailwarden.core.settings import Settings
 from mailwarden.db.engine import Database
+from mailwarden.inbox import outgoing
 from mailwarden.inbox.assign import Assigner
 from mailwarden.inbox.teams import Teams
 from mailwarden.workers.parts import Hook, Signals, WorkerConfig, build_parts
@@ -41,6 +42,8 @@ class Workers:
         self.config = config or WorkerConfig()
         self.signals = Signals()
         self.statuses: dict[str, PartStatus] = {}
+        #: set by whoever queues a reply in this process
+        self.reply_wake = asyncio.Event()
 
     @functools.cached_property
     def teams(self) -> Teams:
@@ -54,7 +57,12 @@ class Workers:
         return inbox_hooks(self.assigner)
 
     def extra_parts(self) -> dict[str, Part]:
-        return {"assign-queue": self._assign_queue}
+        return {"assign-queue": self._assign_queue, "replies": self._replies}
+
+    async def _replies(self, stop: asyncio.Event) -> None:
+        """The outgoing queue: woken at once by a reply queued in this process (the API passes
+        :attr:`reply_wake` to :func:`mailwarden.inbox.reply.reply`), else by its own timers and poll."""
+        await outgoing.run(self.db, self.settings, stop=stop, wake=self.reply_wake)
 
     async def _assign_queue(self, stop: asyncio.Event) -> None:
         """Conversations nobody could take: tried again when the first absent agent is due back (their
