@@ -159,6 +159,16 @@ class TeamSettings(BaseModel):
     sla: dict[str, Any] = {"first_response": "2h", "next_response": "4h"}
 
 
+class SlaWorkerSettings(BaseModel):
+    """The SLA worker (``[inbox.sla]``). Its timers fire at their due instants; this is only how soon it
+    notices a change made by another process (the API, ``mailwarden inbox status``) while it sleeps."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: seconds between checks of the earliest ``sla_next_at`` (one index lookup) while nothing is due
+    check_seconds: float = Field(default=2.0, ge=0.05, le=300)
+
+
 class InboxSettings(BaseModel):
     """The team inbox (``mailwarden inbox``, ``mailwarden worker``)."""
 
@@ -174,6 +184,8 @@ class InboxSettings(BaseModel):
     #: the teams; none configured: one team ``team`` with the defaults of ``[inbox.teams.<name>]``, answering
     #: every mailbox
     teams: dict[str, TeamSettings] = {}
+    #: the SLA timer worker (``[inbox.sla]``)
+    sla: SlaWorkerSettings = SlaWorkerSettings()
 
 
 class Settings(BaseModel):

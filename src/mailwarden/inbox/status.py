@@ -1,0 +1,238 @@
+"""Statuses and priority of a conversation: set by agents, reopened by customers, each change on the timeline.
+
+Statuses (database values): ``open`` (waiting on us), ``pending`` (waiting on the customer), ``snoozed``
+(set aside until a time, then open again by itself — the SLA worker ends it), ``closed``. Priorities:
+``low``, ``normal``, ``high``, ``urgent``; a team's SLA policy may give each its own targets.
+
+Every change is recorded with :func:`.events.record` in the transaction that makes it, and marks the
+conversation for the SLA worker (``sla_next_at`` = now): the worker recomputes it at once, and a worker in
+another process sees the earlier ``sla_next_at`` at its next cheap check (see :mod:`.sla_worker`).
+
+A customer message that arrives on a pending, snoozed or closed conversation reopens it. The ingest's
+placing already sets the row's status (:func:`.place._touch`); :func:`on_placed`, the ingest hook, puts that
+change on the timeline (actor ``system:ingest``, at the message's arrival) by comparing the row with the
+last status the timeline knows — so whatever moved the status during placing, the timeline says so once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mailwarden.archive.models import Message
+from mailwarden.core import clock
+from mailwarden.core.errors import InputError, NotFoundError
+from mailwarden.db.engine import Database
+from mailwarden.inbox import events
+from mailwarden.inbox.hours import as_utc
+from mailwarden.inbox.models import STATUSES, Conversation, ConversationMessage, InboxEvent
+from mailwarden.inbox.place import Placed
+from mailwarden.inbox.sla_policy import Priority
+
+__all__ = [
+    "PRIORITIES",
+    "PriorityResult",
+    "StatusResult",
+    "find_conversation",
+    "mark_for_sla",
+    "on_placed",
+    "set_priority",
+    "set_status",
+]
+
+PRIORITIES = tuple(p.value for p in Priority)
+INGEST_ACTOR = events.system_actor("ingest")
+
+
+@dataclass
+class StatusResult:
+    id: int
+    uid: str
+    status: str
+    previous: str
+    snoozed_until: datetime | None
+    #: False: it already had this status (and snooze end); nothing was recorded
+    changed: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "uid": self.uid,
+            "status": self.status,
+            "previous": self.previous,
+            "snoozed_until": None if self.snoozed_until is None else self.snoozed_until.isoformat(),
+            "changed": self.changed,
+        }
+
+
+@dataclass
+class PriorityResult:
+    id: int
+    uid: str
+    priority: str
+    previous: str
+    changed: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "uid": self.uid,
+            "priority": self.priority,
+            "previous": self.previous,
+            "changed": self.changed,
+        }
+
+
+def mark_for_sla(conversation: Conversation) -> None:
+    """Ask the SLA worker to recompute ``conversation`` now (in the caller's transaction)."""
+    now = clock.now()
+    if conversation.sla_next_at is None or as_utc(conversation.sla_next_at) > now:
+        conversation.sla_next_at = now
+
+
+async def find_conversation(
+    session: AsyncSession, ident: str | int, *, mailbox_ids: Sequence[int] | None = None
+) -> Conversation:
+    """A conversation by row id or uid, locked for the change (PostgreSQL); outside ``mailbox_ids`` it is
+    not found, like one that does not exist."""
+    text = str(ident).strip()
+    by_id = text.isdigit() and len(text) <= 12
+    query = select(Conversation).where(
+        Conversation.id == int(text) if by_id else Conversation.uid == text.lower()
+    )
+    if mailbox_ids is not None:
+        query = query.where(Conversation.mailbox_id.in_(list(mailbox_ids)))
+    if session.get_bind().dialect.name != "sqlite":
+        query = query.with_for_update()
+    found = await session.scalar(query)
+    if found is None:
+        raise NotFoundError("inbox.conversation_not_found", id=text[:64])
+    return found
+
+
+async def set_status(
+    db: Database,
+    ident: str | int,
+    status: str,
+    *,
+    until: datetime | None = None,
+    actor: str,
+    mailbox_ids: Sequence[int] | None = None,
+) -> StatusResult:
+    """Set the status; ``until`` (required for ``snoozed``, in the future; refused otherwise) is when the
+    snooze ends by itself. Raises ``InputError``, ``NotFoundError``."""
+    if status not in STATUSES:
+        raise InputError("inbox.status_unknown", status=status, known=", ".join(STATUSES))
+    if status == "snoozed":
+        if until is None:
+            raise InputError("inbox.slaw.snooze_needs_until")
+        if until.tzinfo is None:
+            raise InputError("inbox.slaw.until_naive", until=until.isoformat())
+        until = as_utc(until)
+        if until <= clock.now():
+            raise InputError("inbox.slaw.until_past", until=until.isoformat())
+    elif until is not None:
+        raise InputError("inbox.slaw.until_only_snoozed", status=status)
+    async with db.session() as session, session.begin():
+        conversation = await find_conversation(session, ident, mailbox_ids=mailbox_ids)
+        previous = conversation.status
+        same_until = (
+            conversation.snoozed_until is not None
+            and until is not None
+            and (as_utc(conversation.snoozed_until) == until)
+        )
+        changed = previous != status or (status == "snoozed" and not same_until)
+        if changed:
+            conversation.status, conversation.snoozed_until = status, until
+            detail: dict[str, Any] = {"status": status, "previous": previous}
+            if until is not None:
+                detail["until"] = until.isoformat()
+            await events.record(session, conversation, "status", actor=actor, detail=detail)
+            mark_for_sla(conversation)
+        return StatusResult(
+            conversation.id, conversation.uid, status, previous, conversation.snoozed_until, changed
+        )
+
+
+async def set_priority(
+    db: Database,
+    ident: str | int,
+    priority: str,
+    *,
+    actor: str,
+    mailbox_ids: Sequence[int] | None = None,
+) -> PriorityResult:
+    """Set the priority (the SLA measures the running cycle against its target from now on)."""
+    if priority not in PRIORITIES:
+        raise InputError("inbox.slaw.priority_unknown", priority=priority, known=", ".join(PRIORITIES))
+    async with db.session() as session, session.begin():
+        conversation = await find_conversation(session, ident, mailbox_ids=mailbox_ids)
+        previous = conversation.priority
+        changed = previous != priority
+        if changed:
+            conversation.priority = priority
+            await events.record(
+                session, conversation, "priority", actor=actor,
+                detail={"priority": priority, "previous": previous},
+            )  # fmt: skip
+            mark_for_sla(conversation)
+        return PriorityResult(conversation.id, conversation.uid, priority, previous, changed)
+
+
+async def _recorded_status(session: AsyncSession, conversation: Conversation) -> str:
+    """The status the timeline says the conversation has: its last status event, else the one it was
+    opened with (pending when our own mail opened it, else open)."""
+    last = await session.scalar(
+        select(InboxEvent.detail)
+        .where(InboxEvent.conversation_id == conversation.id, InboxEvent.kind.in_(["status", "snooze_ended"]))
+        .order_by(InboxEvent.id.desc())
+        .limit(1)
+    )
+    if last is not None:
+        return str(last.get("status") or "open")
+    first = await session.scalar(
+        select(ConversationMessage.direction)
+        .where(ConversationMessage.conversation_id == conversation.id, ConversationMessage.noise == "person")
+        .order_by(ConversationMessage.id)
+        .limit(1)
+    )
+    return "pending" if first == "out" else "open"
+
+
+async def _arrival(session: AsyncSession, placed: Placed) -> datetime:
+    """When the message reached the mailbox (the archive's internal date), else its own time."""
+    archive_id = placed.message.archive_message_id
+    if placed.direction == "in" and archive_id is not None:
+        row = (
+            await session.execute(
+                select(Message.internal_date, Message.archived_at).where(Message.id == archive_id)
+            )
+        ).first()
+        if row is not None and (row[0] or row[1]):
+            return as_utc(row[0] or row[1])
+    return as_utc(placed.at)
+
+
+async def on_placed(session: AsyncSession, placed: Placed) -> None:
+    """The ingest hook: mark the conversation for the SLA worker, and record a status the placing changed
+    (a customer reopening it; our reply making it pending) on the timeline."""
+    if placed.conversation_id is None or placed.noise != "person" or placed.outcome == "already":
+        return
+    conversation = await session.get(Conversation, placed.conversation_id)
+    if conversation is None:
+        return
+    mark_for_sla(conversation)
+    if placed.outcome == "opened":
+        return  # the status it was opened with is the baseline (see _recorded_status)
+    previous = await _recorded_status(session, conversation)
+    if previous != conversation.status:
+        await events.record(
+            session, conversation, "status", actor=INGEST_ACTOR,
+            detail={"status": conversation.status, "previous": previous, "message_id": placed.message.id},
+            at=await _arrival(session, placed),
+        )  # fmt: skip
