@@ -100,12 +100,17 @@ async def _claim(session: AsyncSession, at: datetime, limit: int) -> list[int]:
         .order_by(Conversation.sla_next_at, Conversation.id)
         .limit(limit)
     )
-    if session.get_bind().dialect.name != "sqlite":
-        candidates = candidates.with_for_update(skip_locked=True)
-    picked = candidates.cte("picked")
+    if session.get_bind().dialect.name == "sqlite":
+        # the statement must begin with UPDATE: the driver opens the transaction only before a statement
+        # it recognises as a write, and a CTE (WITH ...) would run, and commit, on its own
+        chosen: Any = candidates.scalar_subquery()
+    else:
+        # a CTE, not IN (subquery): PostgreSQL may run an IN-subquery again per row (see db/queue.py)
+        picked = candidates.with_for_update(skip_locked=True).cte("picked")
+        chosen = select(picked.c.id)
     stmt = (
         update(Conversation)
-        .where(Conversation.id.in_(select(picked.c.id)), Conversation.sla_next_at <= at)
+        .where(Conversation.id.in_(chosen), Conversation.sla_next_at <= at)
         # a no-op write: it takes the row (PostgreSQL) or the database (SQLite) for this transaction
         .values(sla_next_at=Conversation.sla_next_at, updated_at=Conversation.updated_at)
         .returning(Conversation.id)
