@@ -121,10 +121,10 @@ async def load_histories(session: AsyncSession, conversations: Sequence[Conversa
         if event.kind == "reply_queued" and event.detail.get("agent"):
             agent_of_outgoing[event.detail.get("outgoing_id")] = str(event.detail["agent"])
         elif event.kind == "reply_sent":
-            agent = agent_of_outgoing.get(event.detail.get("outgoing_id"))
-            message_id = str(event.detail.get("message_id") or "").strip("<>")
-            if agent and message_id:
-                agent_of_message[(event.conversation_id, message_id)] = agent
+            sender = agent_of_outgoing.get(event.detail.get("outgoing_id"))
+            sent_id = str(event.detail.get("message_id") or "").strip("<>")
+            if sender and sent_id:
+                agent_of_message[(event.conversation_id, sent_id)] = sender
     replies: dict[int, list[tuple[datetime, str | None]]] = defaultdict(list)
     for row in messages.all():
         conversation_id, direction, at, message_id, internal_date, archived_at = row
