@@ -32,12 +32,17 @@ from mailwarden.inbox import events
 from mailwarden.inbox.hours import as_utc
 from mailwarden.inbox.models import STATUSES, Conversation, ConversationMessage, InboxEvent
 from mailwarden.inbox.place import Placed
+from mailwarden.inbox.sla_clock import SlaState
+from mailwarden.inbox.sla_history import load_histories, state_of
 from mailwarden.inbox.sla_policy import Priority
+from mailwarden.inbox.teams import Teams
+from mailwarden.mailboxes.models import Mailbox
 
 __all__ = [
     "PRIORITIES",
     "PriorityResult",
     "StatusResult",
+    "conversation_sla",
     "find_conversation",
     "mark_for_sla",
     "on_placed",
@@ -96,10 +101,14 @@ def mark_for_sla(conversation: Conversation) -> None:
 
 
 async def find_conversation(
-    session: AsyncSession, ident: str | int, *, mailbox_ids: Sequence[int] | None = None
+    session: AsyncSession,
+    ident: str | int,
+    *,
+    mailbox_ids: Sequence[int] | None = None,
+    lock: bool = True,
 ) -> Conversation:
-    """A conversation by row id or uid, locked for the change (PostgreSQL); outside ``mailbox_ids`` it is
-    not found, like one that does not exist."""
+    """A conversation by row id or uid, locked for the change (PostgreSQL; ``lock``); outside
+    ``mailbox_ids`` it is not found, like one that does not exist."""
     text = str(ident).strip()
     by_id = text.isdigit() and len(text) <= 12
     query = select(Conversation).where(
@@ -107,7 +116,7 @@ async def find_conversation(
     )
     if mailbox_ids is not None:
         query = query.where(Conversation.mailbox_id.in_(list(mailbox_ids)))
-    if session.get_bind().dialect.name != "sqlite":
+    if lock and session.get_bind().dialect.name != "sqlite":
         query = query.with_for_update()
     found = await session.scalar(query)
     if found is None:
@@ -236,3 +245,23 @@ async def on_placed(session: AsyncSession, placed: Placed) -> None:
             detail={"status": conversation.status, "previous": previous, "message_id": placed.message.id},
             at=await _arrival(session, placed),
         )  # fmt: skip
+
+
+async def conversation_sla(
+    db: Database,
+    teams: Teams,
+    ident: str | int,
+    *,
+    at: datetime | None = None,
+    mailbox_ids: Sequence[int] | None = None,
+) -> SlaState | None:
+    """The SLA state of one conversation now (or at ``at``), computed from its history: what ``inbox show``
+    and the API show (cycles, due times, what fired, what is pending). None: its mailbox has no team."""
+    async with db.session() as session:
+        conversation = await find_conversation(session, ident, mailbox_ids=mailbox_ids, lock=False)
+        mailbox = await session.scalar(select(Mailbox.name).where(Mailbox.id == conversation.mailbox_id))
+        team = teams.for_mailbox(mailbox or "")
+        if team is None:
+            return None
+        history = (await load_histories(session, [conversation]))[conversation.id]
+    return state_of(conversation, history, team, as_utc(at or clock.now()))
