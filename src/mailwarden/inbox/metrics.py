@@ -34,8 +34,8 @@ from mailwarden.db.engine import Database
 from mailwarden.inbox.hours import as_utc
 from mailwarden.inbox.models import Conversation
 from mailwarden.inbox.sla_clock import Outcome, SlaState
-from mailwarden.inbox.sla_policy import ClockKind
 from mailwarden.inbox.sla_history import load_histories, state_of
+from mailwarden.inbox.sla_policy import ClockKind
 from mailwarden.inbox.teams import TeamPolicy, Teams
 from mailwarden.mailboxes.models import Mailbox
 
