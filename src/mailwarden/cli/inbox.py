@@ -211,7 +211,7 @@ def _view(view: service.ConversationView) -> dict[str, Any]:
 
 #: modules that add their commands to ``inbox`` (each has ``register(app)``): one per part of the inbox, so
 #: that the group stays one command while its code stays in modules small enough to read
-_PARTS: tuple[str, ...] = ()
+_PARTS: tuple[str, ...] = ("inbox_slaw",)
 
 
 def _register_parts() -> None:
