@@ -228,21 +228,40 @@ async def _arrival(session: AsyncSession, placed: Placed) -> datetime:
 
 
 async def on_placed(session: AsyncSession, placed: Placed) -> None:
-    """The ingest hook: mark the conversation for the SLA worker, and record a status the placing changed
-    (a customer reopening it; our reply making it pending) on the timeline."""
+    """The ingest hook: mark the conversation for the SLA worker, and put on the timeline the status change
+    the message made — a customer reopening it, our reply making it pending.
+
+    The change is derived from the message, as :func:`.place._touch` decides it (only the newest message
+    moves the status), not read from the row: the ingest calls the hook after placing the whole batch, when
+    the row shows only the batch's last word, and a reply and the customer's answer in one batch are two
+    changes. "Newest" is among the messages placed before it, as :func:`.place._touch` saw them."""
     if placed.conversation_id is None or placed.noise != "person" or placed.outcome == "already":
         return
     conversation = await session.get(Conversation, placed.conversation_id)
     if conversation is None:
         return
     mark_for_sla(conversation)
-    if placed.outcome == "opened":
-        return  # the status it was opened with is the baseline (see _recorded_status)
+    if placed.outcome != "attached":
+        return  # opened: its first status is the baseline; a copy or our sent mail seen again moves nothing
+    newer = await session.scalar(
+        select(ConversationMessage.id)
+        .where(
+            ConversationMessage.conversation_id == conversation.id,
+            ConversationMessage.noise == "person",
+            ConversationMessage.at > placed.at,
+            ConversationMessage.id < placed.message.id,  # placed before it, as _touch saw them
+        )
+        .limit(1)
+    )
+    if newer is not None:
+        return
     previous = await _recorded_status(session, conversation)
-    if previous != conversation.status:
+    # the customer wrote: waiting on us again; we wrote: waiting on them, if it was waiting on us
+    status = "open" if placed.direction == "in" else ("pending" if previous == "open" else previous)
+    if status != previous:
         await events.record(
             session, conversation, "status", actor=INGEST_ACTOR,
-            detail={"status": conversation.status, "previous": previous, "message_id": placed.message.id},
+            detail={"status": status, "previous": previous, "message_id": placed.message.id},
             at=await _arrival(session, placed),
         )  # fmt: skip
 
