@@ -37,6 +37,7 @@ from sqlalchemy.orm import selectinload
 
 from mailwarden.access.models import Agent
 from mailwarden.core import clock
+from mailwarden.core.errors import SystemFailure
 from mailwarden.core.settings import Settings
 from mailwarden.db.engine import Database
 from mailwarden.inbox import events
@@ -274,22 +275,31 @@ async def run(
     teams: Teams | None = None,
 ) -> None:
     """Run until ``stop`` is set: tick when something is due, sleep until the next instant, the ``wake``
-    event, or the next cheap cross-process check (``[inbox.sla] check_seconds``)."""
+    event, or the next cheap cross-process check (``[inbox.sla] check_seconds``). A database that is away
+    (``SystemFailure``) is logged and tried again at the next check; the timers are not lost, they are
+    rows."""
     teams = teams or Teams(settings.inbox)
     check = settings.inbox.sla.check_seconds
     wake = wake or asyncio.Event()
-    adopted = await adopt(db)
-    if adopted:
-        log.info("sla: %d conversations scheduled for a first computation", adopted)
+    adopted: int | None = None
     upcoming: datetime | None = clock.now()
     while not stop.is_set():
+        try:
+            if adopted is None:
+                adopted = await adopt(db)
+                if adopted:
+                    log.info("sla: %d conversations scheduled for a first computation", adopted)
+            now = clock.now()
+            if upcoming is not None and upcoming <= now:
+                report = TickReport()
+                upcoming = await tick(db, teams, now, report=report)
+                if report.recorded or report.snoozes_ended:
+                    log.info("sla: %s", report.as_dict())
+                continue
+        except SystemFailure as exc:  # the database is away: say so, wait, try again
+            log.warning("sla worker: %s", exc)
+            upcoming = None
         now = clock.now()
-        if upcoming is not None and upcoming <= now:
-            report = TickReport()
-            upcoming = await tick(db, teams, now, report=report)
-            if report.recorded or report.snoozes_ended:
-                log.info("sla: %s", report.as_dict())
-            continue
         delay = check if upcoming is None else min(check, (upcoming - now).total_seconds())
         woken = await _wait(stop, wake, max(delay, 0.0))
         if stop.is_set():
@@ -298,7 +308,11 @@ async def run(
             wake.clear()
             upcoming = clock.now()  # something changed here: look now
         else:
-            upcoming = await earliest(db)  # the cross-process check (and the timer, when it was nearest)
+            try:
+                upcoming = await earliest(db)  # the cross-process check (or the timer, when it was nearest)
+            except SystemFailure as exc:
+                log.warning("sla worker: %s", exc)
+                upcoming = None
 
 
 async def _wait(stop: asyncio.Event, wake: asyncio.Event, seconds: float) -> bool:
