@@ -94,10 +94,11 @@ class PriorityResult:
 
 
 def mark_for_sla(conversation: Conversation) -> None:
-    """Ask the SLA worker to recompute ``conversation`` now (in the caller's transaction)."""
-    now = clock.now()
-    if conversation.sla_next_at is None or as_utc(conversation.sla_next_at) > now:
-        conversation.sla_next_at = now
+    """Ask the SLA worker to recompute ``conversation`` now (in the caller's transaction).
+
+    Always written, even over an earlier instant: the value read may be stale (SQLite reads outside the
+    write lock), and a worker committing its "next instant" in between must not hide this change."""
+    conversation.sla_next_at = clock.now()
 
 
 async def find_conversation(
