@@ -9,7 +9,7 @@ conv  customer wrote (Shanghai)    we replied                  first response, b
 C1    Mon 03-02 09:00 (W10), li    Mon 10:00                   1 h                           met
 C2    Mon 03-02 17:00 (W10), wang  Tue 03-03 10:00             17-18 + 09-10 = 2 h           met
 C3    Mon 03-02 09:00 (W10), li    Wed 03-04 09:00             7.5 + 7.5 = 15 h              breached
-C4    Mon 03-09 09:00 (W11), li    Mon 14:30                   09-12 + 13:30-14:30 = 4 h     met
+C4    Mon 03-09 07:00 (W11), li    Mon 14:30                   09-12 + 13:30-14:30 = 4 h     met
 C5    Tue 03-10 09:00 (W11)        —  (open)                   7.5 + 3 = 10.5 h by now       breached
 C6    Wed 03-11 11:30 (W11)        —  (open)                   0.5 h by now                  running
 ====  ===========================  ==========================  ============================  =========
@@ -18,6 +18,7 @@ First response, team: 1, 2, 4, 15 h -> median 3 h, p90 (nearest rank: the 4th of
 li: 1, 4, 15 h -> median 4 h, p90 15 h; wang: 2 h. W10: 1, 2, 15 -> median 2 h, p90 15 h; W11: 4 h.
 Attainment: met C1 C2 C4, breached C3 C5 -> 3/5; W10 2/3; W11 1/2 (C6 is not decided yet).
 Backlog (open): C5 waited 27 h -> "1-3d"; C6 30 min -> "<1h". C1-C4 are pending (we answered).
+C4's Monday 07:00 in Shanghai is Sunday 23:00 UTC: its week is W11 only in the team's time zone.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ CASES: dict[str, tuple[datetime, str | None, datetime | None]] = {
     "C1": (cst(2026, 3, 2, 9), "li", cst(2026, 3, 2, 10)),
     "C2": (cst(2026, 3, 2, 17), "wang", cst(2026, 3, 3, 10)),
     "C3": (cst(2026, 3, 2, 9), "li", cst(2026, 3, 4, 9)),
-    "C4": (cst(2026, 3, 9, 9), "li", cst(2026, 3, 9, 14, 30)),
+    "C4": (cst(2026, 3, 9, 7), "li", cst(2026, 3, 9, 14, 30)),
     "C5": (cst(2026, 3, 10, 9), None, None),
     "C6": (cst(2026, 3, 11, 11, 30), None, None),
 }
@@ -140,3 +141,17 @@ def test_p90_is_the_nearest_rank() -> None:
     assert p90([5.0]) == 5.0
     assert p90([float(n) for n in range(1, 11)]) == 9.0  # ceil(9.0) = 9th
     assert p90([float(n) for n in range(1, 12)]) == 10.0  # ceil(9.9) = 10th
+
+
+async def test_the_agent_who_sent_the_reply_counts_not_the_assignee(filled: Database) -> None:
+    """The reply queue's events name who sent C1's reply (zhang, helping out): li keeps C3 and C4 only."""
+    async with filled.session() as session, session.begin():
+        c1 = await session.scalar(select(Conversation).where(Conversation.subject == "Inquiry C1"))
+        assert c1 is not None
+        queued = {"outgoing_id": 7, "agent": "zhang"}
+        await events.record(session, c1, "reply_queued", actor="agent:zhang", detail=queued)
+        sent = {"outgoing_id": 7, "message_id": "<rC1@example.test>"}
+        await events.record(session, c1, "reply_sent", actor="system:reply", detail=sent)
+    stats = _stats((await compute_metrics(filled, TEAMS, at=AT)).as_dict())
+    assert stats[("agent", "li")] == (2, 9.5 * H, 15 * H)
+    assert stats[("agent", "zhang")] == (1, 1 * H, 1 * H)

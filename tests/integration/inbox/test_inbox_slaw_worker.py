@@ -263,6 +263,36 @@ async def test_run_wakes_on_the_event_and_stops(archive: FilledArchive) -> None:
         if (await conversation(db)).sla_computed_at != first:
             break
         await asyncio.sleep(0.05)
-    assert (await conversation(db)).sla_computed_at != first
+    second = (await conversation(db)).sla_computed_at
+    assert second != first
     stop.set()
     await asyncio.wait_for(task, timeout=10)
+
+
+async def test_run_sees_a_change_made_by_another_process(archive: FilledArchive) -> None:
+    """No wake event: a change committed elsewhere (sla_next_at set to now) is seen at the next check."""
+    from mailwarden.core.settings import Settings
+
+    db = archive.db
+    await _inquiry(archive, clock.now() - timedelta(hours=1), "x1@weber")  # running: the loop reads the time
+    stop = asyncio.Event()
+    settings = Settings.model_validate({"inbox": {"sla": {"check_seconds": 0.1}}})
+    task = asyncio.create_task(sla_worker.run(db, settings, stop=stop, teams=TEAMS))
+    try:
+        for _ in range(200):
+            if (await conversation(db)).sla_computed_at is not None:
+                break
+            await asyncio.sleep(0.05)
+        first = (await conversation(db)).sla_computed_at
+        assert first is not None
+        with clock.frozen(clock.now()):
+            await set_status(db, 1, "closed", actor="cli:test")  # as another process would
+        for _ in range(200):
+            row = await conversation(db)
+            if row.sla_computed_at != first:
+                break
+            await asyncio.sleep(0.05)
+        assert row.sla_computed_at != first and row.sla_outcome == "paused"
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=10)
