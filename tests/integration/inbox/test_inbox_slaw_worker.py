@@ -127,9 +127,13 @@ async def test_a_late_worker_catches_up_with_one_breach_alert(archive: FilledArc
     assert (report.recorded, report.alerted) == (2, 1)
 
 
-async def test_two_workers_ticking_at_once_emit_each_event_once(archive: FilledArchive, db: Database) -> None:
+async def test_two_workers_ticking_at_once_emit_each_event_once(
+    archive: FilledArchive, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Twelve inquiries, all past their due time; two workers (two engines, as two processes) tick at the
-    same instant, twice over: one outbox row and one timeline event per key."""
+    same instant, twice over, claiming two conversations per transaction so that their batches interleave:
+    one outbox row and one timeline event per key, and every conversation computed once."""
+    monkeypatch.setattr(sla_worker, "BATCH", 2)
     await add_channel(db)
     for n in range(12):
         await arrive(archive, mail(f"Inquiry {n}", message_id=f"q{n}@weber", at=FRIDAY), FRIDAY)
@@ -139,15 +143,16 @@ async def test_two_workers_ticking_at_once_emit_each_event_once(archive: FilledA
     try:
         at = DUE + timedelta(minutes=5)
         with clock.frozen(at):
-            reports = [TickReport(), TickReport()]
+            reports = [TickReport() for _ in range(4)]
             await asyncio.gather(
                 tick(db, TEAMS, at, report=reports[0]),
                 tick(second, TEAMS, at, report=reports[1]),
-                tick(db, TEAMS, at),
-                tick(second, TEAMS, at),
+                tick(db, TEAMS, at, report=reports[2]),
+                tick(second, TEAMS, at, report=reports[3]),
             )
     finally:
         await second.dispose()
+    assert sum(r.computed for r in reports) == 12  # a claim lost would compute some twice
     keys = await outbox_keys(db)
     assert len(keys) == 12 and set(keys.values()) == {1}
     assert all(key.endswith("/breach") for key in keys)
