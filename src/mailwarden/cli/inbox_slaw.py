@@ -12,6 +12,7 @@ from mailwarden.core.errors import InputError
 
 if TYPE_CHECKING:
     from mailwarden.inbox.metrics import Metrics
+    from mailwarden.inbox.sla_clock import SlaState
     from mailwarden.inbox.status import PriorityResult, StatusResult
 
 __all__ = ["register"]
@@ -128,6 +129,54 @@ def metrics(
         _show(run, result)
 
 
+def sla(
+    ident: IdArg,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = None,
+) -> None:
+    """A conversation's SLA clock: cycles and due times. 会话的 SLA 计时：周期与到期时间。"""
+    from mailwarden.inbox.status import conversation_sla
+    from mailwarden.inbox.teams import Teams
+
+    run = Run(config, as_json, lang)
+    teams = Teams(run.settings.inbox)
+
+    async def go() -> SlaState | None:
+        async with run.database() as db:
+            return await conversation_sla(db, teams, ident)
+
+    state = run_async(go)
+    run.emit({"ok": True, "sla": None if state is None else state.as_dict()})
+    if as_json:
+        return
+    if state is None:
+        run.say(run.t("inbox.slaw.sla_no_team", id=ident))
+        return
+    t = run.t
+    status = t(f"inbox.slaw.clock_status.{state.status.value}")
+    assignee = state.assignee or t("inbox.slaw.unassigned")
+    run.say(t("inbox.slaw.sla_head", status=status, priority=state.priority.value, assignee=assignee))
+    for cycle in state.cycles:
+        run.say(
+            t(
+                f"inbox.slaw.sla_cycle_{cycle.clock.value}",
+                number=cycle.number,
+                outcome=t(f"inbox.slaw.outcome.{cycle.outcome.value}"),
+                started=_local(cycle.started_at),
+                due=_local(cycle.due_at),
+                elapsed=_duration(cycle.elapsed.total_seconds()),
+            ),
+            style="red" if cycle.outcome.value == "breached" else None,
+        )
+    for timer in state.pending[:1]:
+        run.say(t("inbox.slaw.sla_next", kind=t(f"inbox.slaw.timer.{timer.kind.value}"), at=_local(timer.at)))
+
+
+def _local(at: datetime | None) -> str:
+    return "-" if at is None else at.astimezone().strftime("%Y-%m-%d %H:%M %Z")
+
+
 def _duration(seconds: float) -> str:
     minutes = round(seconds / 60)
     return f"{minutes // 60}h{minutes % 60:02d}m"
@@ -174,3 +223,4 @@ def register(app: typer.Typer) -> None:
     app.command("status")(status)
     app.command("priority")(priority)
     app.command("metrics")(metrics)
+    app.command("sla")(sla)

@@ -65,6 +65,14 @@ def test_status_priority_and_metrics(inbox_cli: CLI) -> None:
     again = cli("inbox", "status", "1", "closed", "--json")
     assert again.json["changed"] is False
 
+    clock = cli("inbox", "sla", "1", "--json")
+    assert clock.code == 0, clock.output
+    [first] = clock.json["sla"]["cycles"]
+    assert (first["clock"], first["outcome"], first["elapsed_seconds"]) == ("first_response", "met", 3600.0)
+    assert first["due_at"] == "2026-03-03T01:30:00+00:00"  # Mon 09:00 + 7.5 h, Tue 09:00 + 0.5 h (Shanghai)
+    shown = cli("inbox", "sla", "1", "--lang", "zh-CN")
+    assert shown.code == 0 and "首次回复：已达成" in shown.stdout
+
     urgent = cli("inbox", "priority", "1", "urgent", "--lang", "zh-CN")
     assert urgent.code == 0 and "优先级 normal → urgent" in urgent.stdout
 
