@@ -194,24 +194,28 @@ async def set_priority(
         return PriorityResult(conversation.id, conversation.uid, priority, previous, changed)
 
 
-async def _recorded_status(session: AsyncSession, conversation: Conversation) -> str:
-    """The status the timeline says the conversation has: its last status event, else the one it was
-    opened with (pending when our own mail opened it, else open)."""
-    last = await session.scalar(
-        select(InboxEvent.detail)
-        .where(InboxEvent.conversation_id == conversation.id, InboxEvent.kind.in_(["status", "snooze_ended"]))
-        .order_by(InboxEvent.id.desc())
-        .limit(1)
-    )
+async def _recorded_status(session: AsyncSession, conversation: Conversation) -> tuple[str, datetime | None]:
+    """The status the timeline says the conversation has, and since when: its last status event, else the
+    one it was opened with (pending when our own mail opened it, else open)."""
+    last = (
+        await session.execute(
+            select(InboxEvent.detail, InboxEvent.at)
+            .where(
+                InboxEvent.conversation_id == conversation.id, InboxEvent.kind.in_(["status", "snooze_ended"])
+            )
+            .order_by(InboxEvent.id.desc())
+            .limit(1)
+        )
+    ).first()
     if last is not None:
-        return str(last.get("status") or "open")
+        return str(last[0].get("status") or "open"), as_utc(last[1])
     first = await session.scalar(
         select(ConversationMessage.direction)
         .where(ConversationMessage.conversation_id == conversation.id, ConversationMessage.noise == "person")
         .order_by(ConversationMessage.id)
         .limit(1)
     )
-    return "pending" if first == "out" else "open"
+    return ("pending" if first == "out" else "open"), None
 
 
 async def _arrival(session: AsyncSession, placed: Placed) -> datetime:
@@ -256,14 +260,18 @@ async def on_placed(session: AsyncSession, placed: Placed) -> None:
     )
     if newer is not None:
         return
-    previous = await _recorded_status(session, conversation)
+    previous, since = await _recorded_status(session, conversation)
     # the customer wrote: waiting on us again; we wrote: waiting on them, if it was waiting on us
     status = "open" if placed.direction == "in" else ("pending" if previous == "open" else previous)
     if status != previous:
+        # at the message's arrival — unless an agent changed the status after it arrived and before it was
+        # placed (closed it at 10:00, the 09:59 mail ingested at 10:05): the row is open again, and the
+        # timeline must say so after the close, or the clock would stay paused while the customer waits
+        at = await _arrival(session, placed)
         await events.record(
             session, conversation, "status", actor=INGEST_ACTOR,
             detail={"status": status, "previous": previous, "message_id": placed.message.id},
-            at=await _arrival(session, placed),
+            at=at if since is None else max(at, since),
         )  # fmt: skip
 
 

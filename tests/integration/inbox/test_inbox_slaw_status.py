@@ -117,3 +117,26 @@ async def test_our_reply_and_the_customers_answer_are_on_the_timeline(archive: F
     assert state is not None
     assert [(c.number, c.outcome.value) for c in state.cycles] == [(0, "met"), (1, "running")]
     assert state.cycles[1].started_at == cst(2026, 3, 2, 11, 5)
+
+
+async def test_a_message_that_arrived_before_a_close_but_was_placed_after_reopens_it(
+    archive: FilledArchive,
+) -> None:
+    """Closed by an agent at 10:00; the customer's mail of 09:59 is ingested at 10:05. Placing reopens the
+    row; the timeline records it after the close (10:00), so the clock runs again instead of staying paused
+    with the conversation shown open."""
+    db = archive.db
+    with clock.frozen(cst(2026, 3, 2, 10)):
+        await set_status(db, 1, "closed", actor="agent:li")
+    late = mail("Re: LED panels", message_id="q2@weber", in_reply_to="q1@weber", at=cst(2026, 3, 2, 9, 59))
+    await arrive(archive, late, cst(2026, 3, 2, 9, 59))
+    with clock.frozen(cst(2026, 3, 2, 10, 5)):
+        await ingest_with_hook(archive)
+        state = await conversation_sla(db, shanghai_teams(), 1)
+    assert (await conversation(db)).status == "open"
+    async with db.session() as session:
+        *_, reopened = await events.timeline(session, 1)
+    assert (reopened.detail["previous"], reopened.detail["status"]) == ("closed", "open")
+    assert reopened.at == cst(2026, 3, 2, 10)
+    assert state is not None and state.status.value == "open"
+    assert state.current is not None and state.current.outcome.value == "running"
