@@ -168,6 +168,9 @@ class Conversation(Base):
     sla_outcome: Mapped[str | None] = mapped_column(String(10), default=None)
     #: when the worker last computed it (NULL: never — it is picked up at the worker's start)
     sla_computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    #: fingerprint of the team policy it was computed with: a worker started with other targets or hours
+    #: recomputes the conversations computed under the old ones (:func:`.sla_worker.adopt`)
+    sla_policy: Mapped[str | None] = mapped_column(String(16), default=None)
 
 
 class ConversationMessage(Base):

@@ -27,11 +27,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 import logging
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -50,7 +52,7 @@ from mailwarden.mailboxes.models import Mailbox
 from mailwarden.notify.alerts import Alert, Person
 from mailwarden.notify.service import enqueue_in
 
-__all__ = ["ACTOR", "TickReport", "adopt", "earliest", "run", "tick"]
+__all__ = ["ACTOR", "TickReport", "adopt", "earliest", "fingerprint", "run", "tick"]
 
 log = logging.getLogger(__name__)
 
@@ -79,14 +81,37 @@ async def earliest(db: Database) -> datetime | None:
     return None if value is None else as_utc(value)
 
 
-async def adopt(db: Database) -> int:
-    """Schedule conversations never computed (made before the worker existed, or by an ingest without the
-    hook) for now. Returns how many. Run at the worker's start."""
+def fingerprint(team: TeamPolicy) -> str:
+    """What the stored due times of a team's conversations depend on: its mailboxes, calendar and policy."""
+    data = {
+        "name": team.name,
+        "mailboxes": sorted(team.mailboxes),
+        "hours": team.calendar.spec.as_mapping(),
+        "sla": team.sla.as_mapping(),
+    }
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+async def adopt(db: Database, teams: Teams) -> int:
+    """Schedule for now the conversations whose stored instants may be wrong: never computed (made before
+    the worker existed), or computed under a team policy that is no longer configured (targets, hours or
+    mailboxes changed in the settings). Closed ones wait until they change. Returns how many. Run at the
+    worker's start: one UPDATE, and the worker computes each once."""
     now = clock.now()
+    current = sorted({fingerprint(team) for team in teams.all()})
     async with db.session() as session, session.begin():
         result = await session.execute(
             update(Conversation)
-            .where(Conversation.sla_computed_at.is_(None), Conversation.sla_next_at.is_(None))
+            .where(
+                or_(
+                    and_(Conversation.sla_computed_at.is_(None), Conversation.sla_next_at.is_(None)),
+                    and_(
+                        Conversation.status != "closed",
+                        Conversation.sla_policy.is_not(None),
+                        Conversation.sla_policy.not_in(current),
+                    ),
+                )
+            )
             .values(sla_next_at=now, updated_at=Conversation.updated_at)
             .execution_options(synchronize_session=False)
         )
@@ -160,15 +185,18 @@ async def _handle(
             )  # fmt: skip
             report.snoozes_ended += 1
     histories = await load_histories(session, conversations)
+    prints: dict[str, str] = {}
     for conversation, mailbox in rows:
         team = teams.for_mailbox(mailbox)
         values: dict[str, Any] = {"sla_computed_at": at}
         if team is None:
-            values.update(sla_next_at=None, sla_due_at=None, sla_outcome=None)
+            values.update(sla_next_at=None, sla_due_at=None, sla_outcome=None, sla_policy=None)
         else:
             state = state_of(conversation, histories[conversation.id], team, at)
             await _emit(session, conversation, histories[conversation.id], state, team, report)
-            values.update(_summary(conversation, state))
+            if team.name not in prints:
+                prints[team.name] = fingerprint(team)
+            values.update(_summary(conversation, state), sla_policy=prints[team.name])
         report.computed += 1
         await session.execute(
             update(Conversation)
@@ -286,7 +314,7 @@ async def run(
     while not stop.is_set():
         try:
             if adopted is None:
-                adopted = await adopt(db)
+                adopted = await adopt(db, teams)
                 if adopted:
                     log.info("sla: %d conversations scheduled for a first computation", adopted)
             now = clock.now()

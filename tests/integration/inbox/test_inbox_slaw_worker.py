@@ -301,3 +301,18 @@ async def test_run_sees_a_change_made_by_another_process(archive: FilledArchive)
     finally:
         stop.set()
         await asyncio.wait_for(task, timeout=10)
+
+
+async def test_changed_targets_are_picked_up_at_the_workers_start(archive: FilledArchive) -> None:
+    """Computed under 8 h; the settings now say 4 h: the worker's start reschedules the conversation and
+    the next tick moves the due time from Tue 09:30 to Mon 14:30 (09:00-12:00, 13:30-14:30)."""
+    db = archive.db
+    await _inquiry(archive, cst(2026, 3, 2, 9), "p1@weber")
+    await _tick(db, cst(2026, 3, 2, 9, 1))
+    assert (await conversation(db)).sla_due_at == cst(2026, 3, 3, 9, 30)
+    with clock.frozen(cst(2026, 3, 2, 9, 2)):
+        assert await sla_worker.adopt(db, TEAMS) == 0  # the same policy: nothing to redo
+        faster = shanghai_teams(first_response="4h")
+        assert await sla_worker.adopt(db, faster) == 1
+        await tick(db, faster)
+    assert (await conversation(db)).sla_due_at == cst(2026, 3, 2, 14, 30)
