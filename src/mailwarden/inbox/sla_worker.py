@@ -92,13 +92,20 @@ def fingerprint(team: TeamPolicy) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+def no_team_print(teams: Teams) -> str:
+    """The fingerprint stored on a conversation no team answers: which mailboxes the teams answer. A team
+    that takes its mailbox on later changes it, and the conversation gets its clock at the next start."""
+    data = sorted((team.name, sorted(team.mailboxes)) for team in teams.all())
+    return "-" + hashlib.sha256(json.dumps(data).encode()).hexdigest()[:15]
+
+
 async def adopt(db: Database, teams: Teams) -> int:
     """Schedule for now the conversations whose stored instants may be wrong: never computed (made before
     the worker existed), or computed under a team policy that is no longer configured (targets, hours or
     mailboxes changed in the settings). Closed ones wait until they change. Returns how many. Run at the
     worker's start: one UPDATE, and the worker computes each once."""
     now = clock.now()
-    current = sorted({fingerprint(team) for team in teams.all()})
+    current = sorted({fingerprint(team) for team in teams.all()} | {no_team_print(teams)})
     async with db.session() as session, session.begin():
         result = await session.execute(
             update(Conversation)
@@ -190,7 +197,9 @@ async def _handle(
         team = teams.for_mailbox(mailbox)
         values: dict[str, Any] = {"sla_computed_at": at}
         if team is None:
-            values.update(sla_next_at=None, sla_due_at=None, sla_outcome=None, sla_policy=None)
+            values.update(
+                sla_next_at=None, sla_due_at=None, sla_outcome=None, sla_policy=no_team_print(teams)
+            )
         else:
             state = state_of(conversation, histories[conversation.id], team, at)
             await _emit(session, conversation, histories[conversation.id], state, team, report)

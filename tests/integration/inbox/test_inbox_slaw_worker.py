@@ -22,6 +22,7 @@ from mailwarden.inbox import sla_worker
 from mailwarden.inbox.models import Conversation
 from mailwarden.inbox.sla_worker import TickReport, tick
 from mailwarden.inbox.status import set_priority, set_status
+from mailwarden.inbox.teams import Teams
 
 from inbox_archive import FilledArchive, mail
 from inbox_slaw_env import (
@@ -316,3 +317,20 @@ async def test_changed_targets_are_picked_up_at_the_workers_start(archive: Fille
         assert await sla_worker.adopt(db, faster) == 1
         await tick(db, faster)
     assert (await conversation(db)).sla_due_at == cst(2026, 3, 2, 14, 30)
+
+
+async def test_a_mailbox_taken_on_by_a_team_gets_its_clocks_at_the_next_start(archive: FilledArchive) -> None:
+    """Ingested while no team answered ``sales``: no clock. A team configured for it later: the worker's
+    start schedules the conversation, and it gets its due time."""
+    from mailwarden.core.settings import InboxSettings, TeamSettings
+
+    db = archive.db
+    nobody = Teams(InboxSettings(teams={"support": TeamSettings(mailboxes=["support"])}))
+    await _inquiry(archive, cst(2026, 3, 2, 9), "t1@weber")
+    with clock.frozen(cst(2026, 3, 2, 9, 1)):
+        await tick(db, nobody)
+        assert (await conversation(db)).sla_due_at is None
+        assert await sla_worker.adopt(db, nobody) == 0
+        assert await sla_worker.adopt(db, TEAMS) == 1
+        await tick(db, TEAMS)
+    assert (await conversation(db)).sla_due_at == cst(2026, 3, 3, 9, 30)
