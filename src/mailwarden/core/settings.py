@@ -191,6 +191,16 @@ class ReplySettings(BaseModel):
     max_bytes: int = Field(default=25 * 1024 * 1024, gt=0)
 
 
+class SlaWorkerSettings(BaseModel):
+    """The SLA worker (``[inbox.sla]``). Its timers fire at their due instants; this is only how soon it
+    notices a change made by another process (the API, ``mailwarden inbox status``) while it sleeps."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: seconds between checks of the earliest ``sla_next_at`` (one index lookup) while nothing is due
+    check_seconds: float = Field(default=2.0, ge=0.05, le=300)
+
+
 class InboxSettings(BaseModel):
     """The team inbox (``mailwarden inbox``, ``mailwarden worker``)."""
 
@@ -208,6 +218,8 @@ class InboxSettings(BaseModel):
     teams: dict[str, TeamSettings] = {}
     #: replies, the outgoing queue and collision detection
     replies: ReplySettings = ReplySettings()
+    #: the SLA timer worker (``[inbox.sla]``)
+    sla: SlaWorkerSettings = SlaWorkerSettings()
 
 
 class Settings(BaseModel):

@@ -57,6 +57,12 @@ KINDS = frozenset(
 )
 
 
+#: kinds that can move an SLA clock: recording one asks the SLA worker to recompute the conversation now
+#: (:func:`mailwarden.inbox.status.mark_for_sla`), whoever records it — the reply worker, an assignment,
+#: a merge — so no part has to remember to
+CLOCK_KINDS = frozenset({"created", "assigned", "status", "priority", "reply_sent", "merged", "split"})
+
+
 def agent_actor(name: str) -> str:
     return f"agent:{name}"
 
@@ -84,6 +90,8 @@ async def record(
         raise InputError("inbox.event_unknown", kind=kind)
     if conversation.id is None:
         await session.flush()
+    if kind in CLOCK_KINDS:
+        conversation.sla_next_at = clock.now()
     clean = dict(detail or {})
     audit = await audit_record(
         session,

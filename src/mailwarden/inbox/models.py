@@ -163,6 +163,20 @@ class Conversation(Base):
     merged_into_id: Mapped[int | None] = mapped_column(
         ForeignKey("inbox_conversations.id", ondelete="RESTRICT"), index=True, default=None
     )
+    # --- slaw ---
+    #: low | normal | high | urgent (:class:`.sla_policy.Priority`): which SLA targets apply
+    priority: Mapped[str] = mapped_column(String(8), default="normal", server_default="normal")
+    #: the next instant the SLA worker must look at this conversation (a timer falls due, a snooze ends,
+    #: or "now": something changed); NULL: nothing scheduled. See :mod:`.sla_worker`.
+    sla_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None, index=True)
+    #: what the worker last computed, for list views: the running cycle's due time and outcome
+    sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    sla_outcome: Mapped[str | None] = mapped_column(String(10), default=None)
+    #: when the worker last computed it (NULL: never — it is picked up at the worker's start)
+    sla_computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    #: fingerprint of the team policy it was computed with: a worker started with other targets or hours
+    #: recomputes the conversations computed under the old ones (:func:`.sla_worker.adopt`)
+    sla_policy: Mapped[str | None] = mapped_column(String(16), default=None)
 
 
 class ConversationMessage(Base):

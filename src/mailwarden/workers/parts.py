@@ -52,7 +52,8 @@ class Signals:
     #: one signal per waiter: a Signal wakes the one part that waits on it
     archived: Signal = field(default_factory=Signal)
     to_index: Signal = field(default_factory=Signal)
-    placed: Signal = field(default_factory=Signal)
+    #: called after an ingest pass placed messages (the SLA worker's wake-up)
+    placed: list[Callable[[], None]] = field(default_factory=list)
     #: a conversation closed or an agent came back: the assignment queue may move
     queue: Signal = field(default_factory=Signal)
 
@@ -130,7 +131,8 @@ def _ingester(
                 first = False
             report = await ingest(db, blobs, team, batch=settings.inbox.batch, on_placed=on_placed)
             if report.read:
-                signals.placed.set()
+                for listener in signals.placed:
+                    listener()
             await signals.archived.wait(stop, config.fallback)
 
     return run

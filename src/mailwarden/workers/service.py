@@ -16,7 +16,7 @@ from mailwarden.core import clock
 from mailwarden.core.secrets import SecretBox
 from mailwarden.core.settings import Settings
 from mailwarden.db.engine import Database
-from mailwarden.inbox import outgoing
+from mailwarden.inbox import outgoing, sla_worker, status
 from mailwarden.inbox.assign import Assigner
 from mailwarden.inbox.teams import Teams
 from mailwarden.workers.parts import Hook, Signals, WorkerConfig, build_parts
@@ -29,7 +29,7 @@ def inbox_hooks(assigner: Assigner) -> Sequence[Hook]:
     """What runs for each message placed, inside the ingest batch's transaction, in this order:
     assignment first, so that the SLA clock that starts next knows the assignee it alerts. Used by the
     worker and by ``inbox ingest``, so that a message placed by hand is assigned the same way."""
-    return (assigner.on_placed,)
+    return (assigner.on_placed, status.on_placed)
 
 
 class Workers:
@@ -44,6 +44,9 @@ class Workers:
         self.statuses: dict[str, PartStatus] = {}
         #: set by whoever queues a reply in this process
         self.reply_wake = asyncio.Event()
+        #: set after an ingest placed messages (their clocks start or stop)
+        self.sla_wake = asyncio.Event()
+        self.signals.placed.append(self.sla_wake.set)
 
     @functools.cached_property
     def teams(self) -> Teams:
@@ -57,7 +60,11 @@ class Workers:
         return inbox_hooks(self.assigner)
 
     def extra_parts(self) -> dict[str, Part]:
-        return {"assign-queue": self._assign_queue, "replies": self._replies}
+        return {"assign-queue": self._assign_queue, "replies": self._replies, "sla": self._sla}
+
+    async def _sla(self, stop: asyncio.Event) -> None:
+        """SLA timers at their due instants; woken at once when this process placed messages."""
+        await sla_worker.run(self.db, self.settings, stop=stop, wake=self.sla_wake, teams=self.teams)
 
     async def _replies(self, stop: asyncio.Event) -> None:
         """The outgoing queue: woken at once by a reply queued in this process (the API passes
