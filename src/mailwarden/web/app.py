@@ -26,7 +26,7 @@ from mailwarden.core.errors import (
 from mailwarden.core.settings import Settings
 from mailwarden.db.engine import Database
 from mailwarden.web.deps import Unauthenticated, context
-from mailwarden.web.routers import inbox, me
+from mailwarden.web.routers import inbox, inbox_team, inbox_work, me
 
 __all__ = ["API_PREFIX", "create_app", "status_of"]
 
@@ -86,4 +86,6 @@ def create_app(settings: Settings, db: Database, *, background: Background | Non
     app.add_exception_handler(MailwardenError, on_error)
     app.include_router(me.router, prefix=API_PREFIX)
     app.include_router(inbox.router, prefix=API_PREFIX)
+    app.include_router(inbox_work.router, prefix=API_PREFIX)
+    app.include_router(inbox_team.router, prefix=API_PREFIX)
     return app
