@@ -12,6 +12,15 @@ import typer
 
 from mailwarden.cli.common import ConfigOpt, JsonOpt, LangOpt, Run, run_async
 
+Reconcile = Annotated[
+    float,
+    typer.Option(
+        "--reconcile-minutes",
+        min=0.05,
+        help="Full pass over every folder (Sent, Archive, ...) besides IDLE on INBOX. 全量核对间隔（分钟）。",
+    ),
+]
+
 NoSync = Annotated[
     bool,
     typer.Option(
@@ -22,7 +31,11 @@ NoSync = Annotated[
 
 
 def worker(
-    no_sync: NoSync = False, config: ConfigOpt = None, as_json: JsonOpt = False, lang: LangOpt = None
+    no_sync: NoSync = False,
+    reconcile_minutes: Reconcile = 15.0,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+    lang: LangOpt = None,
 ) -> None:
     """Run sync, ingest, assignment, SLA timers, replies, notify until SIGTERM. 运行后台任务。"""
     from mailwarden.workers.parts import WorkerConfig
@@ -33,7 +46,8 @@ def worker(
 
     async def go() -> None:
         async with run.database() as db:
-            workers = Workers(db, run.settings, box, WorkerConfig(sync=not no_sync))
+            options = WorkerConfig(sync=not no_sync, reconcile_every=reconcile_minutes * 60)
+            workers = Workers(db, run.settings, box, options)
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
@@ -75,6 +89,7 @@ def serve(
         ),
     ] = True,
     no_sync: NoSync = False,
+    reconcile_minutes: Reconcile = 15.0,
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
     lang: LangOpt = None,
@@ -92,7 +107,8 @@ def serve(
 
     async def go() -> None:
         async with run.database() as db:
-            background = Workers(db, run.settings, box, WorkerConfig(sync=not no_sync)) if workers else None
+            options = WorkerConfig(sync=not no_sync, reconcile_every=reconcile_minutes * 60)
+            background = Workers(db, run.settings, box, options) if workers else None
             app = create_app(
                 run.settings, db, background=(lambda _app: background.running()) if background else None
             )
