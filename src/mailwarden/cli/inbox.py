@@ -143,15 +143,33 @@ def show(
     as_json: JsonOpt = False,
     lang: LangOpt = None,
 ) -> None:
-    """Show one conversation: messages, contact, company. 显示一个会话：邮件、联系人、公司。"""
+    """Show one conversation: messages, contact, company, assignee, SLA, timeline (audited as a view).
+    显示一个会话：邮件、联系人、公司、负责人、SLA、时间线。"""
+    from mailwarden.audit.service import local_actor
+    from mailwarden.inbox import events
+    from mailwarden.inbox.feed import view_timeline
+    from mailwarden.inbox.status import conversation_sla
+    from mailwarden.inbox.teams import Teams
+
     run = Run(config, as_json, lang)
 
-    async def go() -> service.ConversationView:
+    async def go() -> tuple[service.ConversationView, Any, list[dict[str, Any]]]:
         async with run.database() as db:
-            return await service.show_conversation(db, ident)
+            view = await service.show_conversation(db, ident)
+            sla = await conversation_sla(db, Teams(run.settings.inbox), view.summary.id)
+            timeline = await view_timeline(db, view.summary.id, view.summary.uid)
+            await events.note_view(db, view.summary.id, actor=local_actor())
+            return view, sla, timeline
 
-    view = run_async(go)
-    run.emit({"ok": True, "conversation": view_dict(view)})
+    view, sla, timeline = run_async(go)
+    run.emit(
+        {
+            "ok": True,
+            "conversation": view_dict(view),
+            "sla": None if sla is None else sla.as_dict(),
+            "timeline": timeline,
+        }
+    )
     if as_json:
         return
     head = view.summary
@@ -185,6 +203,19 @@ def show(
         if message.bounce is not None:
             failed = ", ".join(r["address"] for r in message.bounce.recipients)
             run.say("  " + run.t("inbox.show_bounce", recipients=failed or "-"), style="red")
+    current = sla.current if sla is not None else None
+    if current is not None:
+        run.say(
+            run.t(
+                "inbox.show_sla",
+                clock=run.t(f"inbox.sla_clock.{current.clock.value}"),
+                outcome=run.t(f"inbox.sla_outcome.{current.outcome.value}"),
+                due=_when(current.due_at) or "-",
+            ),
+            style="red" if current.outcome.value == "breached" else None,
+        )
+    for event in timeline:
+        run.say(f"  · {_when(event['at'])}  {event['kind']}  {event['actor']}", style="dim")
 
 
 def _when(value: Any) -> str:

@@ -87,8 +87,16 @@ def test_delivered_mail_becomes_conversations(ready_cli: CLI, dovecot: Dovecot, 
     assert [m["threaded_by"] for m in messages[:2]] in (["new", "in_reply_to"], ["answered_first", "new"])
     assert messages[2]["threaded_by"] == "in_reply_to"
     assert conversation["company"]["country"] == "DE" and conversation["language"] == "en"
-    french = ready_cli("inbox", "show", str(lumiere["id"]), "--json").json["conversation"]
+    # the SLA (the customer wrote again after our answer: the next-response clock waits on us), the timeline
+    last = shown.json["sla"]["cycles"][-1]
+    assert (last["clock"], last["outcome"] in ("running", "paused", "breached")) == ("next_response", True)
+    assert shown.json["timeline"][0]["kind"] == "created"
+    french_shown = ready_cli("inbox", "show", str(lumiere["id"]), "--json")
+    french = french_shown.json["conversation"]
     assert (french["language"], french["company"]["country"]) == ("fr", "FR")
+    assert french_shown.json["sla"]["cycles"][0]["outcome"] in ("running", "breached")  # waiting on us
+    plain = ready_cli("inbox", "show", str(lumiere["id"]), "--lang", "zh-CN")
+    assert plain.code == 0 and "SLA — 首次响应" in plain.stdout and "created" in plain.stdout
 
     again = ready_cli("inbox", "ingest", "--json")
     assert (again.json["read"], again.json["outcomes"]) == (0, {})
