@@ -19,7 +19,8 @@ from sqlalchemy import select
 from mailwarden.archive.blobstore import BlobStore
 from mailwarden.archive.models import Folder, Message
 from mailwarden.archive.seals import SealReport, verify_seals
-from mailwarden.audit.service import ChainReport, verify_chain
+from mailwarden.audit.models import AuditHead
+from mailwarden.audit.service import CHAIN, ChainReport, verify_chain
 from mailwarden.db.engine import Database
 
 __all__ = ["AttestReport", "BlobReport", "attest", "live_blobs"]
@@ -57,15 +58,19 @@ class AttestReport:
     audit: ChainReport
     seals: SealReport
     blobs: BlobReport | None
+    #: the other audit chains (the team inbox's ``inbox``), by name
+    chains: dict[str, ChainReport] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        return self.audit.ok and self.seals.ok and (self.blobs is None or self.blobs.ok)
+        others = all(report.ok for report in self.chains.values())
+        return self.audit.ok and others and self.seals.ok and (self.blobs is None or self.blobs.ok)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
             "audit": self.audit.as_dict(),
+            "chains": {name: report.as_dict() for name, report in self.chains.items()},
             "seals": self.seals.as_dict(),
             "blobs": self.blobs.as_dict() if self.blobs else None,
         }
@@ -136,6 +141,10 @@ async def attest(
     Seals cover every mailbox together, so ``mailbox_ids`` narrows the blob pass only."""
     async with db.session() as session:
         chain = await verify_chain(session, expect_head=expect_head)
+        names = await session.scalars(
+            select(AuditHead.chain).where(AuditHead.chain != CHAIN).order_by(AuditHead.chain)
+        )
+        chains = {name: await verify_chain(session, name) for name in list(names)}
     seals = await verify_seals(db, expect_head=expect_seal)
     blob_report = None
     if blobs:
@@ -143,4 +152,4 @@ async def attest(
         if on_blobs is not None:
             on_blobs(len(shas))
         blob_report = await check_blobs(db, store, shas, on_progress)
-    return AttestReport(chain, seals, blob_report)
+    return AttestReport(chain, seals, blob_report, chains)

@@ -94,6 +94,16 @@ def _print(run: Run, report: AttestReport) -> None:
     else:
         b = chain.broken
         run.say(run.t(f"retention.audit_{b.kind}", seq=b.seq or "-", detail=b.detail), style="red")
+    for name, other in report.chains.items():
+        if other.broken is None:
+            run.say(
+                run.t("retention.chain_ok", chain=name, events=other.events, seq=other.head_seq),
+                style="green",
+            )
+        else:
+            b = other.broken
+            detail = run.t(f"retention.audit_{b.kind}", seq=b.seq or "-", detail=b.detail)
+            run.say(run.t("retention.chain_broken", chain=name, detail=detail), style="red")
     if seals.broken is None:
         run.say(
             run.t(

@@ -80,3 +80,28 @@ async def test_an_unknown_kind_is_refused(db: Database) -> None:
         with pytest.raises(InputError):
             await events.record(session, conversation, "exploded", actor="agent:a")
     await db.dispose()
+
+
+async def test_attest_checks_the_inbox_chain_too(db: Database, tmp_path: Path) -> None:
+    from sqlalchemy import update
+
+    from mailwarden.archive.attest import attest
+    from mailwarden.archive.blobstore import blob_store
+    from mailwarden.audit.models import AuditEvent
+
+    await _conversation(db)
+    store = blob_store(tmp_path)
+    intact = await attest(db, store, blobs=False)
+    assert intact.ok and intact.chains["inbox"].events == 3
+    async with db.session() as session, session.begin():  # someone rewrites who closed the conversation
+        await session.execute(
+            update(AuditEvent)
+            .where(AuditEvent.chain == events.CHAIN, AuditEvent.seq == 2)
+            .values(actor="agent:mallory")
+        )
+    tampered = await attest(db, store, blobs=False)
+    assert not tampered.ok
+    broken = tampered.chains["inbox"].broken
+    assert broken is not None and (broken.kind, broken.seq) == ("modified", 2)
+    assert tampered.as_dict()["chains"]["inbox"]["broken"]["seq"] == 2
+    await db.dispose()
