@@ -224,7 +224,14 @@ def _when(value: Any) -> str:
 
 #: modules that add their commands to ``inbox`` (each has ``register(app)``): one per part of the inbox, so
 #: that the group stays one command while its code stays in modules small enough to read
-_PARTS: tuple[str, ...] = ("inbox_assign", "inbox_assign_rules", "inbox_reply", "inbox_collab", "inbox_slaw")
+_PARTS: tuple[str, ...] = (
+    "inbox_assign",
+    "inbox_assign_rules",
+    "inbox_reply",
+    "inbox_collab",
+    "inbox_contacts",
+    "inbox_slaw",
+)
 
 
 def _register_parts() -> None:

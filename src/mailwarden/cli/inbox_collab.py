@@ -1,4 +1,4 @@
-"""``mailwarden inbox note|notes|tag|tags|canned|merge|split|contact``: working on conversations together.
+"""``mailwarden inbox note|notes|tag|tags|canned|merge|split``: working on conversations together.
 
 Registered into the ``inbox`` group by :func:`register` (see ``_PARTS`` in :mod:`.inbox`). Changes are
 recorded as the agent named by ``--as`` where there is one (a note has an author), else as the person at
@@ -19,7 +19,6 @@ AgentOpt = Annotated[str, typer.Option("--as", help="The agent who writes. 以�
 IdArg = Annotated[str, typer.Argument(metavar="ID", help="Conversation id (or uid). 会话编号。")]
 
 canned_app = typer.Typer(help="Canned replies with {variables}. 带变量的快捷回复。", no_args_is_help=True)
-contact_app = typer.Typer(help="Contacts: merge duplicates. 联系人：合并重复。", no_args_is_help=True)
 
 
 def _actor() -> str:
@@ -333,60 +332,6 @@ def canned_render(
     run.say(shown.text)
 
 
-@contact_app.command("merge")
-def contact_merge(
-    into: Annotated[int, typer.Argument(metavar="INTO", help="The contact kept. 保留的联系人。")],
-    from_: Annotated[int, typer.Argument(metavar="FROM", help="The duplicate. 重复的联系人。")],
-    config: ConfigOpt = None,
-    as_json: JsonOpt = False,
-    lang: LangOpt = None,
-) -> None:
-    """Merge contact FROM into INTO. 将联系人 FROM 合并到 INTO。"""
-    from mailwarden.inbox.contacts import ContactMerge, merge_contacts
-
-    run = Run(config, as_json, lang)
-
-    async def go() -> ContactMerge:
-        async with run.database() as db:
-            return await merge_contacts(db, into, from_, actor=_actor())
-
-    result = run_async(go)
-    run.say(
-        run.t(
-            "inbox.collab.contact_merged_done",
-            into=result.into_id,
-            id=result.from_id,
-            addresses=result.addresses,
-        ),
-        style="green",
-    )
-    run.emit({"ok": True, **result.as_dict()})
-
-
-@contact_app.command("candidates")
-def contact_candidates(config: ConfigOpt = None, as_json: JsonOpt = False, lang: LangOpt = None) -> None:
-    """Contacts that look like one person. 疑似同一人的联系人。"""
-    from mailwarden.inbox.contacts import CandidateGroup, list_merge_candidates
-
-    run = Run(config, as_json, lang)
-
-    async def go() -> list[CandidateGroup]:
-        async with run.database() as db:
-            return await list_merge_candidates(db)
-
-    def describe(group: CandidateGroup) -> str:
-        return "; ".join(f"#{c.id} {c.name or '-'} <{', '.join(c.addresses)}>" for c in group.contacts)
-
-    run.listing(
-        "candidates",
-        run_async(go),
-        lambda g: g.as_dict(),
-        empty="inbox.collab.no_candidates",
-        columns=("reason", "contacts"),
-        row=lambda g: (run.t(f"inbox.collab.reason.{g.reason}"), describe(g)),
-    )
-
-
 def register(app: typer.Typer) -> None:
     app.command()(note)
     app.command()(notes)
@@ -396,7 +341,6 @@ def register(app: typer.Typer) -> None:
     app.command()(merge)
     app.command()(split)
     app.add_typer(canned_app, name="canned")
-    app.add_typer(contact_app, name="contact")
 
 
 __all__ = ["register"]

@@ -30,7 +30,6 @@ reassignment locks its one conversation, then the audit head.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -42,14 +41,15 @@ from mailwarden.core import clock
 from mailwarden.core.errors import InputError, NotFoundError
 from mailwarden.db.engine import Database
 from mailwarden.inbox import events
-from mailwarden.inbox.assign_agents import Roster, load_roster, open_counts
+from mailwarden.inbox.assign_agents import load_roster, open_counts
 from mailwarden.inbox.assign_alert import announce
-from mailwarden.inbox.assign_decide import Decision, RuleSpec, Subject, decide
+from mailwarden.inbox.assign_decide import Decision, Subject, decide
 from mailwarden.inbox.assign_owner import note_answered, owners_of
 from mailwarden.inbox.assign_rules import load_rules, spec_of
+from mailwarden.inbox.assign_types import Assigned, Waiting, _Batch, _insert, _name_of
 from mailwarden.inbox.hours import as_utc
 from mailwarden.inbox.models import Company, Contact, Conversation, IngestCursor
-from mailwarden.inbox.models_assign import AssignQueue, AssignRotation, AssignRule
+from mailwarden.inbox.models_assign import AssignQueue, AssignRotation
 from mailwarden.inbox.place import Placed
 from mailwarden.inbox.teams import TeamPolicy, Teams
 from mailwarden.mailboxes.models import Mailbox
@@ -58,65 +58,6 @@ __all__ = ["Assigned", "Assigner", "Waiting", "note_answered"]
 
 _INFO_KEY = "mailwarden.inbox.assign"
 _EMAILS_KEY = "mailwarden.inbox.assign.emails"
-
-
-@dataclass
-class _Batch:
-    """What one transaction loaded once: see the module docstring."""
-
-    at: datetime
-    roster: Roster
-    rules: list[RuleSpec]
-    counts: dict[str, int]
-    mailboxes: dict[int, str]
-    #: the rows, locked: a turn taken sets their attributes, written with the next flush
-    rotations: dict[str, AssignRotation]
-    rule_rows: dict[str, AssignRule]
-
-    def team_last(self, team: str) -> str | None:
-        row = self.rotations.get(team)
-        return row.last_agent if row is not None else None
-
-
-@dataclass(frozen=True)
-class Assigned:
-    """The outcome for one conversation, for the API and the command line."""
-
-    conversation_id: int
-    uid: str
-    agent: str | None
-    previous: str | None
-    why: Mapping[str, Any]
-    queued: bool
-    back_at: datetime | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "conversation_id": self.conversation_id,
-            "uid": self.uid,
-            "agent": self.agent,
-            "previous": self.previous,
-            "why": dict(self.why),
-            "queued": self.queued,
-            "back_at": self.back_at.isoformat() if self.back_at else None,
-        }
-
-
-@dataclass
-class Waiting:
-    """What :meth:`Assigner.assign_waiting` did; ``back_at``: when to run it again (None: nothing is
-    expected to change by itself — run it when someone comes back or a conversation closes)."""
-
-    assigned: list[Assigned] = field(default_factory=list)
-    still_queued: int = 0
-    back_at: datetime | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "assigned": [a.as_dict() for a in self.assigned],
-            "still_queued": self.still_queued,
-            "back_at": self.back_at.isoformat() if self.back_at else None,
-        }
 
 
 class Assigner:
@@ -456,22 +397,3 @@ class Assigner:
             detail = {"agent": None, "previous": previous, "why": why}
             await events.record(session, conversation, "assigned", actor=actor, detail=detail)
         return Assigned(conversation.id, conversation.uid, None, previous, why, True)
-
-
-async def _name_of(session: AsyncSession, batch: _Batch | None, agent_id: int | None) -> str | None:
-    if agent_id is None:
-        return None
-    if batch is not None:
-        found = next((a for a in batch.roster.agents if a.id == agent_id), None)
-        if found is not None:
-            return found.name
-    agent = await session.get(Agent, agent_id)
-    return agent.name if agent else None
-
-
-def _insert(session: AsyncSession, table: Any = AssignRotation) -> Any:
-    if session.get_bind().dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
-    return insert(table)

@@ -81,7 +81,10 @@ async def test_a_queued_reply_is_stored_composed_with_its_event(db: Database, tm
     assert "> Please send your price list." in parsed.text  # the customer's words quoted
     assert parsed.html is not None and "<script>" not in parsed.html and "onerror" not in parsed.html
     assert "<b>Alice</b>" in parsed.html
-    assert [(e.kind, e.actor) for e in timeline] == [("reply_queued", "agent:alice")]
+    assert [(e.kind, e.actor) for e in timeline] == [
+        ("created", "system:ingest"),
+        ("reply_queued", "agent:alice"),
+    ]
 
 
 async def test_a_newer_customer_message_is_a_conflict_unless_confirmed(db: Database, tmp_path: Path) -> None:
