@@ -116,12 +116,14 @@ async def timeline_keys(db: Database) -> Counter[str]:
 
 
 async def kinds(db: Database, conversation_id: int) -> list[tuple[str, str]]:
-    """The timeline as (kind, actor)."""
+    """The timeline as (kind, actor), after the ingest's ``created`` (every conversation starts with it)."""
     async with db.session() as session:
         rows = await session.scalars(
             select(InboxEvent).where(InboxEvent.conversation_id == conversation_id).order_by(InboxEvent.id)
         )
-        return [(row.kind, row.actor) for row in rows]
+        found = [(row.kind, row.actor) for row in rows]
+    assert found[:1] == [("created", "system:ingest")], found
+    return found[1:]
 
 
 async def conversation(db: Database, conversation_id: int | None = None) -> Conversation:
