@@ -19,7 +19,7 @@ from mailwarden.core.errors import MailwardenError
 from mailwarden.core.settings import Settings
 from mailwarden.db.engine import Database
 
-__all__ = ["Caller", "Context", "Unauthenticated", "caller", "context"]
+__all__ = ["Caller", "Context", "Unauthenticated", "caller", "context", "scope"]
 
 
 class Unauthenticated(MailwardenError):
@@ -65,3 +65,10 @@ async def caller(request: Request, authorization: Annotated[str | None, Header()
 
 Caller = Annotated[Principal, Depends(caller)]
 Ctx = Annotated[Context, Depends(context)]
+
+
+def scope(principal: Principal, role: str) -> list[int] | None:
+    """The ``mailbox_ids`` a service function takes: the mailboxes where ``principal`` holds ``role`` or
+    more (None: all of them, for an operator token)."""
+    allowed = principal.mailbox_ids(role)
+    return None if allowed is None else sorted(allowed)

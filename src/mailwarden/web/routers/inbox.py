@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request
 from mailwarden.inbox import events, service
 from mailwarden.inbox.feed import feed, view_timeline
 from mailwarden.inbox.present import summary_dict, view_dict
-from mailwarden.web.deps import Caller, Ctx
+from mailwarden.web.deps import Caller, Ctx, scope
 from mailwarden.web.paging import page_links
 
 router = APIRouter(tags=["inbox"])
@@ -35,7 +35,7 @@ async def list_conversations(
     """Conversations, the most recent activity first; ``next`` is the URL of the following page."""
     page = await service.list_conversations(
         ctx.db, mailbox=mailbox, status=status, limit=limit, offset=offset,
-        mailbox_ids=_ids(principal.mailbox_ids("read")),
+        mailbox_ids=scope(principal, "read"),
     )  # fmt: skip
     return {
         "items": [summary_dict(item) for item in page.items],
@@ -46,7 +46,7 @@ async def list_conversations(
 @router.get("/conversations/{ident}")
 async def show_conversation(ident: str, principal: Caller, ctx: Ctx) -> dict[str, Any]:
     """One conversation (by id or uid): messages, contact, company. The view is audited."""
-    view = await service.show_conversation(ctx.db, ident, mailbox_ids=_ids(principal.mailbox_ids("read")))
+    view = await service.show_conversation(ctx.db, ident, mailbox_ids=scope(principal, "read"))
     await events.note_view(ctx.db, view.summary.id, actor=principal.actor)
     return view_dict(view)
 
@@ -54,7 +54,7 @@ async def show_conversation(ident: str, principal: Caller, ctx: Ctx) -> dict[str
 @router.get("/conversations/{ident}/timeline")
 async def timeline(ident: str, principal: Caller, ctx: Ctx) -> dict[str, Any]:
     """Every change of the conversation, oldest first (assignments, statuses, replies, notes, SLA events)."""
-    view = await service.show_conversation(ctx.db, ident, mailbox_ids=_ids(principal.mailbox_ids("read")))
+    view = await service.show_conversation(ctx.db, ident, mailbox_ids=scope(principal, "read"))
     return {"items": await view_timeline(ctx.db, view.summary.id, view.summary.uid)}
 
 
@@ -68,10 +68,6 @@ async def event_feed(
 ) -> dict[str, Any]:
     """Timeline events of every conversation the caller may see, after event ``after`` (the ``id`` of the
     last one read): an integration polls with the last id it has, and misses nothing."""
-    items = await feed(ctx.db, after=after, limit=limit, mailbox_ids=_ids(principal.mailbox_ids("read")))
+    items = await feed(ctx.db, after=after, limit=limit, mailbox_ids=scope(principal, "read"))
     last = items[-1]["id"] if items else after
     return {"items": items, "after": last}
-
-
-def _ids(allowed: frozenset[int] | None) -> list[int] | None:
-    return None if allowed is None else sorted(allowed)

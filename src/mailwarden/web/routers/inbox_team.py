@@ -18,14 +18,10 @@ from mailwarden.inbox import canned, contacts, merge, metrics, notes, tags
 from mailwarden.inbox.assign_queue import list_queue
 from mailwarden.inbox.teams import Teams
 from mailwarden.inbox.tokens import KEY_PURPOSE
-from mailwarden.web.deps import Caller, Ctx
+from mailwarden.web.deps import Caller, Ctx, scope
 from mailwarden.web.results import out
 
 router = APIRouter(tags=["inbox"])
-
-
-def _ids(allowed: frozenset[int] | None) -> list[int] | None:
-    return None if allowed is None else sorted(allowed)
 
 
 class NoteBody(BaseModel):
@@ -36,9 +32,7 @@ class NoteBody(BaseModel):
 @router.get("/conversations/{ident}/notes")
 async def list_notes(ident: str, principal: Caller, ctx: Ctx, history: bool = False) -> dict[str, Any]:
     """Internal notes, oldest first (``history``: every version of each)."""
-    found = await notes.list_notes(
-        ctx.db, ident, history=history, mailbox_ids=_ids(principal.mailbox_ids("read"))
-    )
+    found = await notes.list_notes(ctx.db, ident, history=history, mailbox_ids=scope(principal, "read"))
     return {"items": [out(note) for note in found]}
 
 
@@ -46,7 +40,7 @@ async def list_notes(ident: str, principal: Caller, ctx: Ctx, history: bool = Fa
 async def add_note(ident: str, body: NoteBody, principal: Caller, ctx: Ctx) -> dict[str, Any]:
     written = await notes.add_note(
         ctx.db, ident, body.text, author=principal.require_agent(), actor=principal.actor,
-        mailbox_ids=_ids(principal.mailbox_ids("answer")),
+        mailbox_ids=scope(principal, "answer"),
     )  # fmt: skip
     return out(written)
 
@@ -56,7 +50,7 @@ async def edit_note(note_id: int, body: NoteBody, principal: Caller, ctx: Ctx) -
     """A new version of one's own note (the old one is kept)."""
     written = await notes.edit_note(
         ctx.db, note_id, body.text, editor=principal.require_agent(), actor=principal.actor,
-        mailbox_ids=_ids(principal.mailbox_ids("answer")),
+        mailbox_ids=scope(principal, "answer"),
     )  # fmt: skip
     return out(written)
 
@@ -70,7 +64,7 @@ class TagsBody(BaseModel):
 async def change_tags(ident: str, body: TagsBody, principal: Caller, ctx: Ctx) -> dict[str, Any]:
     done = await tags.change_tags(
         ctx.db, ident, add=body.add, remove=body.remove, actor=principal.actor,
-        mailbox_ids=_ids(principal.mailbox_ids("answer")),
+        mailbox_ids=scope(principal, "answer"),
     )  # fmt: skip
     return out(done)
 
@@ -78,7 +72,7 @@ async def change_tags(ident: str, body: TagsBody, principal: Caller, ctx: Ctx) -
 @router.get("/tags")
 async def tag_counts(principal: Caller, ctx: Ctx) -> dict[str, Any]:
     """Tags in use in the caller's mailboxes, with how many conversations carry each."""
-    counts = await tags.tag_counts(ctx.db, mailbox_ids=_ids(principal.mailbox_ids("read")))
+    counts = await tags.tag_counts(ctx.db, mailbox_ids=scope(principal, "read"))
     return {"items": [{"tag": tag, "conversations": n} for tag, n in counts]}
 
 
@@ -93,7 +87,7 @@ class CannedBody(BaseModel):
 
 @router.get("/canned")
 async def list_canned(principal: Caller, ctx: Ctx, mailbox: str | None = None) -> dict[str, Any]:
-    found = await canned.list_canned(ctx.db, mailbox=mailbox, mailbox_ids=_ids(principal.mailbox_ids("read")))
+    found = await canned.list_canned(ctx.db, mailbox=mailbox, mailbox_ids=scope(principal, "read"))
     return {"items": [out(item) for item in found]}
 
 
@@ -102,7 +96,7 @@ async def add_canned(body: CannedBody, principal: Caller, ctx: Ctx) -> dict[str,
     """Store a canned reply; variables such as ``{customer_first_name|there}`` are checked now."""
     stored = await canned.add_canned(
         ctx.db, body.name, body.body, html=body.html, mailbox=body.mailbox, replace=body.replace,
-        actor=principal.actor, mailbox_ids=_ids(principal.mailbox_ids("manage")),
+        actor=principal.actor, mailbox_ids=scope(principal, "manage"),
     )  # fmt: skip
     return out(stored)
 
@@ -115,7 +109,7 @@ async def render_canned(ident: str, name: str, principal: Caller, ctx: Ctx) -> d
         name,
         ident,
         agent=principal.require_agent(),
-        mailbox_ids=_ids(principal.mailbox_ids("answer")),
+        mailbox_ids=scope(principal, "answer"),
     )
     return out(rendered)
 
@@ -128,7 +122,7 @@ class MergeBody(BaseModel):
 @router.post("/conversations/{ident}/merge")
 async def merge_into(ident: str, body: MergeBody, principal: Caller, ctx: Ctx) -> dict[str, Any]:
     done = await merge.merge_conversations(
-        ctx.db, ident, body.from_, actor=principal.actor, mailbox_ids=_ids(principal.mailbox_ids("manage"))
+        ctx.db, ident, body.from_, actor=principal.actor, mailbox_ids=scope(principal, "manage")
     )
     return out(done)
 
@@ -144,7 +138,7 @@ async def split(ident: str, body: SplitBody, principal: Caller, ctx: Ctx) -> dic
     box = load_box(settings.secret_key.get_secret_value() if settings.secret_key else None, settings.key_file)
     done = await merge.split_conversation(
         ctx.db, ident, body.message_ids, token_key=box.derive(KEY_PURPOSE)[0], actor=principal.actor,
-        mailbox_ids=_ids(principal.mailbox_ids("manage")),
+        mailbox_ids=scope(principal, "manage"),
     )  # fmt: skip
     return out(done)
 
@@ -157,7 +151,7 @@ class ContactMergeBody(BaseModel):
 @router.get("/contacts/merge-candidates")
 async def merge_candidates(principal: Caller, ctx: Ctx) -> dict[str, Any]:
     """Contacts that look like one person (same name at the same company, ...), for an agent to merge."""
-    found = await contacts.list_merge_candidates(ctx.db, mailbox_ids=_ids(principal.mailbox_ids("read")))
+    found = await contacts.list_merge_candidates(ctx.db, mailbox_ids=scope(principal, "read"))
     return {"items": [out(item) for item in found]}
 
 
@@ -168,7 +162,7 @@ async def merge_contacts(body: ContactMergeBody, principal: Caller, ctx: Ctx) ->
         body.into,
         body.from_,
         actor=principal.actor,
-        mailbox_ids=_ids(principal.mailbox_ids("manage")),
+        mailbox_ids=scope(principal, "manage"),
     )
     return out(done)
 
@@ -176,7 +170,7 @@ async def merge_contacts(body: ContactMergeBody, principal: Caller, ctx: Ctx) ->
 @router.get("/queue")
 async def queue(principal: Caller, ctx: Ctx, team: str | None = None) -> dict[str, Any]:
     """Conversations waiting for an agent (nobody available), oldest first."""
-    found = await list_queue(ctx.db, team=team, mailbox_ids=_ids(principal.mailbox_ids("read")))
+    found = await list_queue(ctx.db, team=team, mailbox_ids=scope(principal, "read"))
     return {"items": [out(item) for item in found]}
 
 
@@ -188,6 +182,6 @@ async def team_metrics(
     backlog by age — over the caller's mailboxes."""
     found = await metrics.compute_metrics(
         ctx.db, Teams(ctx.settings.inbox), since=since, mailbox=mailbox,
-        mailbox_ids=_ids(principal.mailbox_ids("read")),
+        mailbox_ids=scope(principal, "read"),
     )  # fmt: skip
     return out(found)

@@ -22,14 +22,10 @@ from mailwarden.inbox import status as statuses
 from mailwarden.inbox.assign import Assigner
 from mailwarden.inbox.compose import Attachment
 from mailwarden.inbox.teams import Teams
-from mailwarden.web.deps import Caller, Ctx
+from mailwarden.web.deps import Caller, Ctx, scope
 from mailwarden.web.results import out
 
 router = APIRouter(tags=["inbox"])
-
-
-def _ids(allowed: frozenset[int] | None) -> list[int] | None:
-    return None if allowed is None else sorted(allowed)
 
 
 class AssignBody(BaseModel):
@@ -44,7 +40,7 @@ async def assign(ident: str, body: AssignBody, principal: Caller, ctx: Ctx) -> d
     """Assign the conversation (role ``manage``); audited, and the agent becomes the customer's owner."""
     done = await Assigner(Teams(ctx.settings.inbox)).reassign(
         ctx.db, ident, body.agent, actor=principal.actor,
-        mailbox_ids=_ids(principal.mailbox_ids("manage")), force=body.force,
+        mailbox_ids=scope(principal, "manage"), force=body.force,
     )  # fmt: skip
     return out(done)
 
@@ -60,7 +56,7 @@ async def set_status(ident: str, body: StatusBody, principal: Caller, ctx: Ctx) 
     """Open, pending (waiting on the customer: the SLA clock stops), snoozed until a time, closed."""
     done = await statuses.set_status(
         ctx.db, ident, body.status, until=body.until, actor=principal.actor,
-        mailbox_ids=_ids(principal.mailbox_ids("answer")),
+        mailbox_ids=scope(principal, "answer"),
     )  # fmt: skip
     return out(done)
 
@@ -73,7 +69,7 @@ class PriorityBody(BaseModel):
 async def set_priority(ident: str, body: PriorityBody, principal: Caller, ctx: Ctx) -> dict[str, Any]:
     """Change the priority: the running SLA cycle is measured against its target from now on."""
     done = await statuses.set_priority(
-        ctx.db, ident, body.priority, actor=principal.actor, mailbox_ids=_ids(principal.mailbox_ids("answer"))
+        ctx.db, ident, body.priority, actor=principal.actor, mailbox_ids=scope(principal, "answer")
     )
     return out(done)
 
@@ -82,7 +78,7 @@ async def set_priority(ident: str, body: PriorityBody, principal: Caller, ctx: C
 async def sla(ident: str, principal: Caller, ctx: Ctx) -> dict[str, Any]:
     """The conversation's SLA clocks now: cycles, due times, events fired and to come."""
     state = await statuses.conversation_sla(
-        ctx.db, Teams(ctx.settings.inbox), ident, mailbox_ids=_ids(principal.mailbox_ids("read"))
+        ctx.db, Teams(ctx.settings.inbox), ident, mailbox_ids=scope(principal, "read")
     )
     return {"sla": None if state is None else state.as_dict()}
 
@@ -97,7 +93,7 @@ async def presence(ident: str, body: PresenceBody, principal: Caller, ctx: Ctx) 
     or replying, so the agent sees a colleague at work before writing the same answer."""
     others = await replies.touch_presence(
         ctx.db, ctx.settings, ident, agent=principal.require_agent(), state=body.state,
-        mailbox_ids=_ids(principal.mailbox_ids("answer")),
+        mailbox_ids=scope(principal, "answer"),
     )  # fmt: skip
     return {"others": [present.as_dict() for present in others]}
 
@@ -141,7 +137,7 @@ async def reply(ident: str, body: ReplyBody, principal: Caller, ctx: Ctx) -> dic
         ctx.db, ctx.settings, ident, agent=principal.require_agent(), body_text=body.body_text,
         body_html=body.body_html, attachments=_attachments(body.attachments), cc=body.cc,
         seen_message_id=body.seen_message_id, confirm=body.confirm, quote=body.quote,
-        mailbox_ids=_ids(principal.mailbox_ids("answer")),
+        mailbox_ids=scope(principal, "answer"),
         wake=workers.reply_wake if workers is not None else None,
     )  # fmt: skip
     return out(queued)
@@ -158,7 +154,7 @@ async def outgoing(
     """Replies, newest first: queued, sending, sent, filed, failed (with the error, retryable)."""
     rows = await replies.list_outgoing(
         ctx.db, status=status, conversation=conversation, limit=limit,
-        mailbox_ids=_ids(principal.mailbox_ids("read")),
+        mailbox_ids=scope(principal, "read"),
     )  # fmt: skip
     return {"items": [out(row) for row in rows]}
 
@@ -168,7 +164,7 @@ async def retry(outgoing_id: int, principal: Caller, ctx: Ctx) -> dict[str, Any]
     """Send a failed reply again (or file it in Sent again, when only that failed)."""
     workers = getattr(ctx.app_state, "workers", None)
     done = await replies.retry(
-        ctx.db, outgoing_id, actor=principal.actor, mailbox_ids=_ids(principal.mailbox_ids("answer"))
+        ctx.db, outgoing_id, actor=principal.actor, mailbox_ids=scope(principal, "answer")
     )
     if workers is not None:
         workers.reply_wake.set()
