@@ -63,6 +63,11 @@ class ConversationSummary:
     last_message_at: datetime | None
     last_customer_at: datetime | None
     last_agent_at: datetime | None
+    priority: str = "normal"
+    #: what the SLA worker last computed: the running cycle's due time and its outcome (running, paused,
+    #: met, breached); ``inbox show`` and ``/sla`` compute it afresh
+    sla_due_at: datetime | None = None
+    sla_outcome: str | None = None
 
 
 @dataclass
@@ -184,6 +189,9 @@ def _summary(row: Any) -> ConversationSummary:
         last_message_at=conversation.last_message_at,
         last_customer_at=conversation.last_customer_at,
         last_agent_at=conversation.last_agent_at,
+        priority=conversation.priority,
+        sla_due_at=conversation.sla_due_at,
+        sla_outcome=conversation.sla_outcome,
     )
 
 
