@@ -116,6 +116,8 @@ def serve(
             server = server_class(
                 uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan="on")
             )
+            if background is not None:
+                await background.check()  # a configuration mistake: said now, not after the first request
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, server.stop)

@@ -19,6 +19,7 @@ from mailwarden.db.engine import Database
 from mailwarden.inbox import outgoing, sla_worker, status
 from mailwarden.inbox.assign import Assigner
 from mailwarden.inbox.teams import Teams
+from mailwarden.mailboxes import service as mailboxes
 from mailwarden.workers.parts import Hook, Signals, WorkerConfig, build_parts
 from mailwarden.workers.runtime import Part, PartStatus, supervise
 
@@ -83,15 +84,24 @@ class Workers:
             await self.signals.queue.wait(stop, pause)
 
     async def run(self, stop: asyncio.Event) -> dict[str, PartStatus]:
+        """Run until ``stop`` (after :meth:`check`)."""
+        await self.check()
         parts = await build_parts(
             self.db, self.settings, self.box, self.signals, self.config,
             hooks=self.hooks(), extra=self.extra_parts(),
         )  # fmt: skip
         return await supervise(parts, stop, statuses=self.statuses)
 
+    async def check(self) -> None:
+        """A team naming a mailbox that does not exist is a ``ConfigError`` at the start, not a team that
+        silently never answers."""
+        self.teams.check_mailboxes([box.name for box in await mailboxes.list_mailboxes(self.db)])
+
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """Run the workers for the duration of the block (the web server's lifespan)."""
+        """Run the workers for the duration of the block (the web server's lifespan); a configuration
+        mistake is raised here, before the server starts listening."""
+        await self.check()
         stop = asyncio.Event()
         task = asyncio.create_task(self.run(stop))
         try:

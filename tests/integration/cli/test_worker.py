@@ -111,3 +111,12 @@ def test_serve_answers_with_a_token_and_stops_on_sigterm(ready_cli: CLI, dovecot
         code, out, err = _stop(server)
     assert code == 0, err
     assert '"event": "serving"' in out, out
+
+
+def test_a_team_naming_an_unknown_mailbox_stops_the_worker_at_start(ready_cli: CLI) -> None:
+    ready_cli.config.write_text(
+        ready_cli.config.read_text() + '\n[inbox.teams.export]\nmailboxes = ["sales"]\n'
+    )
+    for command in (("worker", "--no-sync"), ("serve", "--port", str(_free_port()))):
+        done = ready_cli(*command, "--lang", "zh-CN")
+        assert done.code == 2 and "sales" in done.stderr and "团队" in done.stderr, (command, done.output)
