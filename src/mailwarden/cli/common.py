@@ -211,3 +211,8 @@ def run_async(fn: Callable[[], Awaitable[T]]) -> T:
 
 async def _wrap(fn: Callable[[], Awaitable[T]]) -> T:
     return await fn()
+
+
+def when(value: Any) -> str:
+    """A stored instant as the tables show it (``2026-11-27 09:30``); empty for none."""
+    return value.strftime("%Y-%m-%d %H:%M") if value is not None else ""

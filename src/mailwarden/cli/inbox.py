@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from mailwarden.cli.common import ConfigOpt, JsonOpt, LangOpt, Run, run_async
+from mailwarden.cli.common import ConfigOpt, JsonOpt, LangOpt, Run, run_async, when
 from mailwarden.inbox import service
 from mailwarden.inbox.ingest import IngestReport
 from mailwarden.inbox.present import summary_dict, view_dict
@@ -140,8 +140,8 @@ def list_(
             c.contact or "",
             c.company or "",
             str(c.messages),
-            _when(c.last_message_at),
-            _when(c.sla_due_at) + (" !" if c.sla_outcome == "breached" else ""),
+            when(c.last_message_at),
+            when(c.sla_due_at) + (" !" if c.sla_outcome == "breached" else ""),
             c.subject,
         ),
     )
@@ -212,7 +212,7 @@ def show(
         arrow = "→" if message.direction == "out" else "←"
         noise = "" if message.noise == "person" else f" [{run.t(f'inbox.noise.{message.noise}')}]"
         sender = message.from_name or message.from_addr or ""
-        run.say(f"{arrow} {_when(message.at)}  {sender}{noise}  {message.subject}")
+        run.say(f"{arrow} {when(message.at)}  {sender}{noise}  {message.subject}")
         if message.bounce is not None:
             failed = ", ".join(r["address"] for r in message.bounce.recipients)
             run.say("  " + run.t("inbox.show_bounce", recipients=failed or "-"), style="red")
@@ -223,16 +223,12 @@ def show(
                 "inbox.show_sla",
                 clock=run.t(f"inbox.sla_clock.{current.clock.value}"),
                 outcome=run.t(f"inbox.sla_outcome.{current.outcome.value}"),
-                due=_when(current.due_at) or "-",
+                due=when(current.due_at) or "-",
             ),
             style="red" if current.outcome.value == "breached" else None,
         )
     for event in timeline:
-        run.say(f"  · {_when(event['at'])}  {event['kind']}  {event['actor']}", style="dim")
-
-
-def _when(value: Any) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value is not None else ""
+        run.say(f"  · {when(event['at'])}  {event['kind']}  {event['actor']}", style="dim")
 
 
 #: modules that add their commands to ``inbox`` (each has ``register(app)``): one per part of the inbox, so

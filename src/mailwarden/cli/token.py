@@ -9,7 +9,7 @@ import typer
 
 from mailwarden.access import principals
 from mailwarden.access.models import ApiToken
-from mailwarden.cli.common import ConfigOpt, JsonOpt, LangOpt, Run, run_async
+from mailwarden.cli.common import ConfigOpt, JsonOpt, LangOpt, Run, run_async, when
 from mailwarden.core import clock
 
 app = typer.Typer(help="API tokens for the REST API. REST API 令牌。", no_args_is_help=True)
@@ -78,8 +78,8 @@ def list_(config: ConfigOpt = None, as_json: JsonOpt = False, lang: LangOpt = No
             f"mw_{item[0].prefix}_",
             item[1] or "",
             "yes" if item[0].admin else "",
-            _when(item[0].last_used_at),
-            _when(item[0].revoked_at),
+            when(item[0].last_used_at),
+            when(item[0].revoked_at),
         ),
     )
 
@@ -101,7 +101,3 @@ def revoke(
     run_async(go)
     run.say(run.t("access.token_revoked", name=name))
     run.emit({"ok": True, "revoked": name})
-
-
-def _when(value: Any) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value is not None else ""
