@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from mailwarden.demo import corpus_text as en
 from mailwarden.demo import corpus_text_zh as zh
-from mailwarden.demo.corpus_clock import Builder
+from mailwarden.demo.corpus_clock import Builder, Item
 from mailwarden.demo.corpus_legacy import SUPPLIERS, big5_thread, draft_reply, gb2312_thread, supplier_thread
 from mailwarden.demo.corpus_letters import fields, their_mail
 from mailwarden.demo.corpus_mime import mail_bytes
@@ -84,12 +84,25 @@ def build_corpus(now: datetime, *, seed: int = 8) -> list[SeedMessage]:
 
 
 def _out_of_office(b: Builder) -> None:
-    """Two English and two Chinese customers are away when a quotation of ours arrives."""
+    """Two English and two Chinese customers are away when a quotation of ours arrives.
+
+    Only a customer who then writes nothing for two days is away, and is back by the day they next write.
+    """
     quotes = [item for item in b.items if item.kind == "quotation" and item.mail.to[0][1] in _BY_EMAIL]
+    away: list[tuple[Item, datetime | None]] = []
+    for item in quotes:
+        later = [
+            other.when
+            for other in b.items
+            if other.mail.sender[1] == item.mail.to[0][1] and other.when > item.when
+        ]
+        back = min(later, default=None)
+        if back is None or back - item.when > timedelta(days=2):
+            away.append((item, back))
     for lang in ("en", "zh"):
-        mine = [item for item in quotes if _BY_EMAIL[item.mail.to[0][1]].lang == lang]
-        for item in b.rng.sample(mine, min(2, len(mine))):
-            auto_reply(b, _BY_EMAIL[item.mail.to[0][1]], item.mail)
+        mine = [pair for pair in away if _BY_EMAIL[pair[0].mail.to[0][1]].lang == lang]
+        for item, back in b.rng.sample(mine, min(2, len(mine))):
+            auto_reply(b, _BY_EMAIL[item.mail.to[0][1]], item.mail, back=back)
 
 
 def _drafts(b: Builder) -> None:

@@ -7,7 +7,7 @@ noise from those headers, never from a subject alone.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from mailwarden.demo.corpus_clock import Builder, Item
 from mailwarden.demo.corpus_letters import fields, our_mail, their_mail
@@ -17,12 +17,16 @@ from mailwarden.demo.corpus_model import DEMO_DOMAIN, SHARED_ADDRESS, Customer, 
 __all__ = ["auto_reply", "bounce_thread", "newsletters", "notifications", "spam"]
 
 
-def auto_reply(b: Builder, customer: Customer, parent: Mail) -> Item | None:
-    """The customer's out-of-office answer to ``parent``, a minute or two after it arrived."""
+def auto_reply(b: Builder, customer: Customer, parent: Mail, *, back: datetime | None = None) -> Item | None:
+    """The customer's out-of-office answer to ``parent``, a minute or two after it arrived.
+
+    ``back``: when the customer writes again (they are away until that day at the latest).
+    """
     when = parent.date + timedelta(seconds=b.rng.randint(20, 150))
     if when > b.now - timedelta(minutes=5):
         return None
-    back = b.local(when, customer.timezone) + timedelta(days=b.rng.randint(3, 9))
+    away = when + timedelta(days=b.rng.randint(3, 9))
+    back = b.local(away if back is None else min(away, back), customer.timezone)
     if customer.lang == "en":
         subject = f"Automatic reply: {parent.subject}"
         text = (
