@@ -22,6 +22,12 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _MAILERS_EN = ("Microsoft Outlook 16.0", "Apple Mail (2.3774.200.91)", "Mozilla Thunderbird 128.4.0")
 _MAILERS_ZH = ("Foxmail 7.2.25.375[cn]", "QQMail 2.x", "Coremail Webmail Server")
 _CNY_PER_USD = 7.15
+#: what the team wrote with before mailwarden: Foxmail in Ningbo, Outlook abroad
+_OUR_MAILER = {
+    "Asia/Shanghai": "Foxmail 7.2.25.375[cn]",
+    "Europe/Berlin": "Microsoft Outlook 16.0",
+    "America/Sao_Paulo": "Microsoft Outlook 16.0",
+}
 
 
 def _money(value: float) -> str:
@@ -134,6 +140,9 @@ def our_mail(
         message_id=b.message_id(SHARED_ADDRESS, when),
         text=text,
         parent=parent,
-        headers=[("X-Mailer", "mailwarden"), ("Organization", "Ningbo Hengda Industrial Co., Ltd.")],
+        headers=[
+            ("X-Mailer", _OUR_MAILER[agent.timezone]),
+            ("Organization", "Ningbo Hengda Industrial Co., Ltd."),
+        ],
         **extra,
     )

@@ -98,8 +98,6 @@ def mail_bytes(mail: Mail, *, return_path: str | None = None, trace: bool = True
     if mail.parent is not None:
         message["In-Reply-To"] = f"<{mail.parent.message_id}>"
         message["References"] = " ".join(f"<{ref}>" for ref in mail.references)
-    for name, value in mail.headers:
-        message[name] = value
     message.set_content(mail.text)
     if mail.html is not None:
         message.add_alternative(mail.html, subtype="html")
@@ -108,6 +106,8 @@ def mail_bytes(mail: Mail, *, return_path: str | None = None, trace: bool = True
         message.add_attachment(
             attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
         )
+    for name, value in mail.headers:  # after the content: set_content drops every Content-* header
+        message[name] = value
     # the generator would draw boundaries from the random module's global state: name them from the id
     token = mail.message_id.partition("@")[0]
     for number, part in enumerate(part for part in message.walk() if part.is_multipart()):
