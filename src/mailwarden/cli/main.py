@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     "token": ("token", "app", True),
     "worker": ("worker", "worker", False),
     "serve": ("worker", "serve", False),
+    "demo": ("demo", "demo", False),
 }
 
 

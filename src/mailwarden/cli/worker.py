@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
-from collections.abc import Iterator
 from typing import Annotated
 
 import typer
@@ -61,24 +59,6 @@ def worker(
     run_async(go)
 
 
-def _server_class() -> type:
-    import uvicorn
-
-    class Server(uvicorn.Server):
-        """uvicorn's server, with the signals left to us: on SIGTERM it shuts down gracefully (requests
-        finished, the workers' lifespan closed) and the command exits 0, instead of re-raising the signal
-        as uvicorn's own handlers do."""
-
-        @contextlib.contextmanager
-        def capture_signals(self) -> Iterator[None]:
-            yield
-
-        def stop(self) -> None:
-            self.should_exit = True
-
-    return Server
-
-
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on. 监听地址。")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port. 端口。")] = 8080,
@@ -98,12 +78,12 @@ def serve(
     import uvicorn
 
     from mailwarden.web.app import create_app
+    from mailwarden.web.server import Server
     from mailwarden.workers.parts import WorkerConfig
     from mailwarden.workers.service import Workers
 
     run = Run(config, as_json, lang)
     box = run.secret_box()
-    server_class = _server_class()
 
     async def go() -> None:
         async with run.database() as db:
@@ -113,7 +93,7 @@ def serve(
                 run.settings, db, background=(lambda _app: background.running()) if background else None
             )
             app.state.workers = background
-            server = server_class(
+            server = Server(
                 uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, lifespan="on")
             )
             if background is not None:

@@ -46,7 +46,7 @@ from mailwarden.inbox.assign_alert import announce
 from mailwarden.inbox.assign_decide import Decision, Subject, decide
 from mailwarden.inbox.assign_owner import note_answered, owners_of
 from mailwarden.inbox.assign_rules import load_rules, spec_of
-from mailwarden.inbox.assign_types import Assigned, Waiting, _Batch, _insert, _name_of
+from mailwarden.inbox.assign_types import Assigned, Waiting, _Batch, _insert, _name_of, first_customer_message
 from mailwarden.inbox.hours import as_utc
 from mailwarden.inbox.models import Company, Contact, Conversation, IngestCursor
 from mailwarden.inbox.models_assign import AssignQueue, AssignRotation
@@ -108,13 +108,14 @@ class Assigner:
         if placed.direction == "out":
             await self._answered_from_own_address(session, placed)
             return
-        if placed.outcome != "opened" or placed.noise != "person":
+        if placed.outcome not in ("opened", "attached") or placed.noise != "person":
             return
-        conversation_id = placed.conversation_id
-        if conversation_id is None:  # pragma: no cover - an opened conversation has one
+        if placed.conversation_id is None:  # pragma: no cover - a placed message has one
             return
-        conversation = await session.get(Conversation, conversation_id)
+        conversation = await session.get(Conversation, placed.conversation_id)
         assert conversation is not None
+        if placed.outcome == "attached" and not await first_customer_message(session, conversation):
+            return
         batch = await self._batch(session)
         team = self.teams.for_mailbox(batch.mailboxes.get(conversation.mailbox_id, ""))
         if team is None:

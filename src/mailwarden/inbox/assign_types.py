@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mailwarden.access.models import Agent
 from mailwarden.inbox.assign_agents import Roster
 from mailwarden.inbox.assign_decide import RuleSpec
+from mailwarden.inbox.models import Conversation, InboxEvent
 from mailwarden.inbox.models_assign import AssignRotation, AssignRule
 
 __all__ = ["Assigned", "Waiting"]
@@ -94,3 +96,18 @@ def _insert(session: AsyncSession, table: Any = AssignRotation) -> Any:
     else:
         from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]
     return insert(table)
+
+
+async def first_customer_message(session: AsyncSession, conversation: Conversation) -> bool:
+    """Whether a customer's message attached to ``conversation`` is the first one anybody had to take:
+    the conversation was opened by our own mail (the Sent folder archived before INBOX on a first sync,
+    a salesperson writing first) and was never assigned or queued. Unassigned *by someone* is different:
+    that conversation went back to the queue on purpose."""
+    if conversation.assignee_id is not None:
+        return False
+    earlier = await session.scalar(
+        select(InboxEvent.id)
+        .where(InboxEvent.conversation_id == conversation.id, InboxEvent.kind.in_(("assigned", "queued")))
+        .limit(1)
+    )
+    return earlier is None

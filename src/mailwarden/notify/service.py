@@ -25,6 +25,7 @@ from mailwarden.notify.alerts import ALERT_KINDS, Alert
 from mailwarden.notify.guard import check_url, redact_url
 from mailwarden.notify.models import Channel, OutboxItem
 from mailwarden.notify.transports import Target, transport_for
+from mailwarden.notify.transports.console import stream_name
 from mailwarden.notify.transports.email import recipients
 
 __all__ = [
@@ -70,6 +71,8 @@ class ChannelSpec:
             recipients(self.url)
             if not self.options.get("mailbox"):
                 raise InputError("notify.email_needs_mailbox", name=self.name)
+        elif self.kind == "console":
+            stream_name(self.url)  # no host to guard: it is this process's own output
         else:
             check_url(self.url, allow_private=self.allow_private, schemes=transport.schemes)
         if self.secret is not None and not self.secret:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from mailwarden.core.errors import InputError
 from mailwarden.notify.transports.base import Context, Target, Transport
+from mailwarden.notify.transports.console import Console
 from mailwarden.notify.transports.dingtalk import DingTalk
 from mailwarden.notify.transports.email import Email
 from mailwarden.notify.transports.feishu import Feishu, Lark
@@ -15,7 +16,7 @@ from mailwarden.notify.transports.wecom import WeCom
 __all__ = ["KINDS", "TRANSPORTS", "Context", "Target", "Transport", "transport_for"]
 
 TRANSPORTS: dict[str, type[Transport]] = {
-    t.kind: t for t in (Feishu, Lark, DingTalk, WeCom, Slack, Teams, Webhook, Email)
+    t.kind: t for t in (Feishu, Lark, DingTalk, WeCom, Slack, Teams, Webhook, Email, Console)
 }
 KINDS = tuple(TRANSPORTS)
 

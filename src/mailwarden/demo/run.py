@@ -1,0 +1,180 @@
+"""``mailwarden demo``: bring the world and the product up, keep customers writing, stop cleanly.
+
+Order of start: the embedded servers (IMAP, SMTP, DNS), a month of mail, the configuration and database,
+the first sync/index/ingest/assignment, then the API with the workers on ``127.0.0.1:PORT`` and a new
+inquiry every ``live_every`` seconds. Ctrl-C (SIGINT) or SIGTERM stops the API, the workers and the
+servers, in that order: nothing is left listening. With ``tour`` the scripted tour runs instead of
+waiting, and its verdict is the exit status.
+
+Everything is written under ``root`` (``./demo-data``): the configuration, the key, the database, the
+archive, the search index, the log, the demo's certificates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import signal
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email import message_from_bytes
+from email.utils import parseaddr
+from pathlib import Path
+
+from mailwarden.core import i18n
+from mailwarden.core.errors import InputError
+from mailwarden.demo import corpus
+from mailwarden.demo.stage import Stage
+from mailwarden.demo.world import INFO_ADDRESS, World
+
+__all__ = ["DemoOptions", "run_demo"]
+
+MARKER = ".mailwarden-demo"
+
+
+@dataclass(frozen=True)
+class DemoOptions:
+    root: Path
+    port: int = 8025
+    host: str = "127.0.0.1"
+    tour: bool = False
+    reset: bool = False
+    live_every: float = 60.0
+    lang: str = i18n.EN
+
+
+class Demo:
+    def __init__(self, options: DemoOptions, say: Callable[[str], None]) -> None:
+        self.options = options
+        self.say = say
+        self.live_sent = 0
+        self.url = ""
+
+    def t(self, key: str, **params: object) -> str:
+        return i18n.t(key, self.options.lang, **params)
+
+    def prepare(self) -> None:
+        """A fresh ``root``. A previous demo's folder is replaced only when asked (``reset``): the embedded
+        server keeps its mail in memory, so a new run cannot continue an old archive. A non-empty folder
+        that is not a demo's is never touched."""
+        root = self.options.root
+        if root.exists() and any(root.iterdir()):
+            if not (root / MARKER).exists():
+                raise InputError("demo.not_a_demo_folder", path=root.resolve())
+            if not self.options.reset:
+                raise InputError("demo.previous_demo", path=root.resolve())
+            shutil.rmtree(root)
+        root.mkdir(parents=True, exist_ok=True)
+        (root / MARKER).write_text("mailwarden demo data: `mailwarden demo --reset` replaces this folder\n")
+
+    async def deliver_inquiry(self, world: World) -> tuple[str, str]:
+        """A new customer inquiry through the embedded SMTP server, as inbound mail: (sender, subject)."""
+        from mailwarden.demo.live import send
+
+        self.live_sent += 1
+        raw = corpus.live_inquiry(self.live_sent, datetime.now(UTC))
+        parsed = message_from_bytes(raw)
+        sender = parseaddr(str(parsed["From"]))[1]
+        await send(world, sender, corpus.SHARED_ADDRESS, raw)
+        return sender, str(parsed["Subject"] or "")
+
+    async def live(self, world: World, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), self.options.live_every)
+            except TimeoutError:
+                sender, subject = await self.deliver_inquiry(world)
+                self.say(self.t("demo.live_delivered", sender=sender, subject=subject))
+
+    async def run(self) -> bool:
+        self.prepare()
+        world = await World.start(self.options.root)
+        try:
+            return await self._run(world)
+        finally:
+            await world.close()
+
+    async def _run(self, world: World) -> bool:
+        import uvicorn
+
+        from mailwarden.web.app import create_app
+        from mailwarden.web.server import Server
+        from mailwarden.workers.parts import WorkerConfig
+        from mailwarden.workers.service import Workers
+
+        assert world.dns is not None
+        self.say(self.t("demo.servers", imap=world.store.port, smtp=world.host.port, dns=world.dns.port))
+        count = await world.populate(datetime.now(UTC))
+        self.say(self.t("demo.seeded", count=count, address=corpus.SHARED_ADDRESS))
+        stage = Stage.write(self.options.root, world, self.options.lang)
+        async with stage.database() as db:
+            token = await stage.create(db, world)
+            fetched, indexed, report = await stage.first_pass(db)
+            opened = report.outcomes["opened"]
+            self.say(self.t("demo.first_pass", fetched=fetched, indexed=indexed, conversations=opened))
+            await stage.add_console(db, self.options.lang)
+            workers = Workers(
+                db, stage.settings, stage.box, WorkerConfig(reconcile_every=120.0, fallback=5.0)
+            )
+            app = create_app(stage.settings, db, background=lambda _app: workers.running())
+            app.state.workers = workers
+            server = Server(
+                uvicorn.Config(
+                    app, host=self.options.host, port=self.options.port, log_config=None,
+                    access_log=False, lifespan="on",
+                )
+            )  # fmt: skip
+            serving = asyncio.create_task(server.serve())
+            # uvicorn has no "started" event to wait on
+            while not server.started and not serving.done():  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+            if not server.started:
+                await serving
+                raise InputError("demo.port_taken", host=self.options.host, port=self.options.port)
+            port = server.servers[0].sockets[0].getsockname()[1]
+            self.url = f"http://{self.options.host}:{port}"
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            self._banner(stage, token)
+            ok = True
+            live = asyncio.create_task(self.live(world, stop))
+            try:
+                if self.options.tour:
+                    from mailwarden.demo.tour import Tour
+
+                    ok = await Tour(self, world, stage, db, token).run()
+                else:
+                    await stop.wait()
+            finally:
+                stop.set()
+                await live
+                self.say(self.t("demo.stopping"))
+                server.stop()
+                await serving
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    loop.remove_signal_handler(sig)
+        return ok
+
+    def _banner(self, stage: Stage, token: str) -> None:
+        agent = corpus.AGENTS[0]
+        self.say(
+            self.t(
+                "demo.banner",
+                url=self.url,
+                token=token,
+                agent=agent.display,
+                config=stage.config_file.resolve(),
+                every=int(self.options.live_every),
+                info=INFO_ADDRESS,
+                python=sys.executable,
+            )
+        )
+
+
+def run_demo(options: DemoOptions, say: Callable[[str], None]) -> bool:
+    """Run the demo until stopped (or the tour ends); True when everything worked."""
+    return asyncio.run(Demo(options, say).run())

@@ -1,0 +1,145 @@
+"""The mailwarden side of the demo, set up as an operator would with the CLI: a configuration file, the
+key and the SQLite database under ``demo-data``, the two mailboxes, the agents and their team, a token for
+the API, the first sync, search index, ingest and assignment, and the console alert channel.
+
+Everything goes through the same service functions the commands call; the configuration is written as a
+file so that every ``mailwarden`` command the demo suggests works on the demo's data as it is.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mailwarden.access import principals
+from mailwarden.access import service as access
+from mailwarden.archive.blobstore import blob_store
+from mailwarden.core.secrets import SecretBox, create_key_file, load_box
+from mailwarden.core.settings import Settings, load_settings
+from mailwarden.db.engine import Database
+from mailwarden.db.migrate import upgrade
+from mailwarden.demo import corpus
+from mailwarden.demo.world import INFO_ADDRESS, World
+from mailwarden.inbox.assign import Assigner
+from mailwarden.inbox.ingest import IngestReport, ingest, load_team
+from mailwarden.inbox.teams import Teams
+from mailwarden.inbox.tokens import KEY_PURPOSE
+from mailwarden.mailboxes import service as mailboxes
+from mailwarden.notify import service as notify
+from mailwarden.search.indexer import catch_up
+from mailwarden.search.store import IndexStore
+from mailwarden.sync.engine import SyncOptions
+from mailwarden.sync.service import run_sync
+from mailwarden.workers.service import inbox_hooks
+
+__all__ = ["CONFIG_NAME", "Stage", "config_text"]
+
+CONFIG_NAME = "mailwarden.toml"
+TEAM = "sales"
+
+
+def config_text(world: World, language: str) -> str:
+    """The demo's configuration: every outside party ``diagnose`` would ask is the demo's own."""
+    assert world.dns is not None
+    agents = json.dumps([agent.name for agent in corpus.AGENTS])
+    return f"""\
+# Written by `mailwarden demo` (rewritten at each start: the embedded servers get new ports).
+# Every `mailwarden` command works on the demo's data with
+#   export MAILWARDEN_CONFIG=$PWD/demo-data/{CONFIG_NAME}
+data_dir = "data"
+language = "{language}"
+
+[log]
+level = "INFO"
+file = "data/mailwarden.log"
+
+[diagnose]
+# the demo's DNS server answers for {corpus.DEMO_DOMAIN}; nothing is asked outside this machine
+dns_servers = ["127.0.0.1:{world.dns.port}"]
+dns_authoritative_port = {world.dns.port}
+rdap_base_url = "http://127.0.0.1:9"  # no registry here: the domain's registration shows as unknown
+connect_timeout = 2.0
+deadline = 8.0
+
+[inbox.teams.{TEAM}]
+mailboxes = ["sales"]
+agents = {agents}
+assign = "round_robin"
+hours = {{ timezone = "Asia/Shanghai", country = "CN", hours = {{ "mon-sun" = "00:00-24:00" }} }}
+sla = {{ first_response = "2h", next_response = "4h" }}
+"""
+
+
+@dataclass
+class Stage:
+    root: Path
+    settings: Settings
+    box: SecretBox
+
+    @classmethod
+    def write(cls, root: Path, world: World, language: str) -> Stage:
+        path = root / CONFIG_NAME
+        path.write_text(config_text(world, language), "utf-8")
+        settings = load_settings(path, environ={})  # the operator's MAILWARDEN_* variables are not the demo's
+        if settings.secret_key is None:
+            create_key_file(settings.key_file)
+        return cls(root, settings, load_box(None, settings.key_file))
+
+    @property
+    def config_file(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    def database(self) -> Database:
+        return Database(self.settings.sqlalchemy_url)
+
+    async def create(self, db: Database, world: World) -> str:
+        """Schema, mailboxes, agents, rights; returns the API token of the first agent (shown once)."""
+        await upgrade(db)
+        for name, address, password in (
+            ("sales", corpus.SHARED_ADDRESS, world.passwords[corpus.SHARED_ADDRESS]),
+            ("info", INFO_ADDRESS, "Summer2025!"),  # the password before IT changed it
+        ):
+            spec = mailboxes.MailboxSpec(
+                name=name, address=address, username=address,
+                imap_host="127.0.0.1", imap_port=world.store.port, imap_tls="implicit",
+                smtp_host="127.0.0.1", smtp_port=world.host.port, smtp_tls="implicit",
+                ca_file=world.certs.ca_file, credential_kind="password",
+            )  # fmt: skip
+            await mailboxes.add_mailbox(db, spec, box=self.box, secret=password)
+        for agent in corpus.AGENTS:
+            await access.add_agent(
+                db, agent.name, agent.email, timezone=agent.timezone, ims=[f"feishu:{agent.im}"]
+            )
+            await principals.grant(
+                db, agent.name, "sales", "manage" if agent is corpus.AGENTS[0] else "answer"
+            )
+        _, token = await principals.create_token(db, "demo", agent=corpus.AGENTS[0].name)
+        return token
+
+    async def first_pass(self, db: Database, progress: Any = None) -> tuple[int, int, IngestReport]:
+        """Sync ``sales``, index it, turn it into conversations and assign them."""
+        blobs = blob_store(self.settings.archive_dir)
+        sales = await mailboxes.get_mailbox(db, "sales")
+        record, _ = await run_sync(
+            db, blobs, sales, mailboxes.credential(sales, self.box), options=SyncOptions(), progress=progress
+        )
+        indexed = await catch_up(db, blobs, IndexStore(self.settings.search_dir))
+        inbox = self.settings.inbox
+        team = await load_team(
+            db, self.box.derive(KEY_PURPOSE), extra_addresses=inbox.own_addresses, list_ids=inbox.own_list_ids
+        )
+        hooks = inbox_hooks(Assigner(Teams(inbox)))
+
+        async def on_placed(session: Any, placed: Any) -> None:
+            for hook in hooks:
+                await hook(session, placed)
+
+        report = await ingest(db, blobs, team, batch=inbox.batch, on_placed=on_placed)
+        return record.fetched, indexed.indexed, report
+
+    async def add_console(self, db: Database, language: str) -> None:
+        """Alerts from now on are printed (added after the first pass: a month of history is not news)."""
+        spec = notify.ChannelSpec(name="console", kind="console", url="console://stdout", language=language)
+        await notify.add_channel(db, self.box, spec)
