@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from argparse import Namespace
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from proxyprotocol.reader import ProxyProtocolReader
@@ -23,14 +24,31 @@ from pymap.backend.dict import Config, Login
 from pymap.backend.dict.mailbox import MailboxData, MailboxSet
 from pymap.imap import IMAPServer
 from pymap.parsing.message import AppendMessage
-from pymap.parsing.specials import FetchRequirement
+from pymap.parsing.specials import FetchRequirement, ObjectId
 from pymap.parsing.specials.flag import Flag
 from pymap.user import Passwords, UserMetadata
 from pysasl.hashing import BuiltinHash
 
 from mailwarden.demo.tls import DemoCerts
 
-__all__ = ["MailStore"]
+__all__ = ["FolderImage", "MailStore", "StoredMessage"]
+
+
+@dataclass
+class StoredMessage:
+    uid: int
+    when: datetime
+    flags: list[str]
+    raw: bytes
+
+
+@dataclass
+class FolderImage:
+    name: str
+    uid_validity: int
+    mailbox_id: str
+    next_uid: int
+    messages: list[StoredMessage] = field(default_factory=list)
 
 
 class MailStore:
@@ -112,6 +130,36 @@ class MailStore:
             if content is not None:
                 found.append(bytes(content.content))
         return found
+
+    # -- images, for a demo that continues after a restart (mailwarden.demo.snapshot) -------------------
+    def users(self) -> list[str]:
+        return sorted(self._login.users_dict)
+
+    async def folder_names(self, address: str) -> list[str]:
+        entries = (await self._folders(address).list_mailboxes()).list()
+        return ["INBOX", *sorted(e.name for e in entries if e.exists and e.name != "INBOX")]
+
+    async def export_folder(self, address: str, name: str) -> FolderImage:
+        box = await self.folder(address, name)
+        image = FolderImage(name, box.uid_validity, box.mailbox_id.value.decode(), box._max_uid + 1)
+        async for message in box.messages():
+            content = await message.load_content(FetchRequirement.CONTENT)
+            raw = bytes(content.content) if content is not None else b""
+            flags = sorted(flag.value.decode() for flag in message.permanent_flags)
+            image.messages.append(StoredMessage(message.uid, message.internal_date, flags, raw))
+        return image
+
+    async def import_folder(self, address: str, image: FolderImage) -> None:
+        """The folder exactly as exported: same MAILBOXID, UIDVALIDITY, UIDs and UIDNEXT, so a client's
+        copy of it (our archive) is still valid."""
+        box = await self.folder(address, image.name)
+        box._mailbox_id = ObjectId(image.mailbox_id.encode())
+        box._uid_validity = image.uid_validity
+        for stored in sorted(image.messages, key=lambda m: m.uid):
+            box._max_uid = stored.uid - 1  # append() takes the next UID: this one
+            flags = frozenset(Flag(f.encode()) for f in stored.flags)
+            await box.append(AppendMessage(stored.raw, stored.when, flags))
+        box._max_uid = max(box._max_uid, image.next_uid - 1)
 
     # -- the listener -------------------------------------------------------------------------------
     async def start(self, port: int = 0) -> int:

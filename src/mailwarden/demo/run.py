@@ -25,13 +25,15 @@ from pathlib import Path
 
 from mailwarden.core import i18n
 from mailwarden.core.errors import InputError
-from mailwarden.demo import corpus
-from mailwarden.demo.stage import Stage
+from mailwarden.demo import corpus, snapshot
+from mailwarden.demo.stage import CONFIG_NAME, Stage
 from mailwarden.demo.world import INFO_ADDRESS, World
 
 __all__ = ["DemoOptions", "run_demo"]
 
 MARKER = ".mailwarden-demo"
+#: the embedded server's mail between runs (:mod:`.snapshot`)
+IMAGE = "mailserver"
 
 
 @dataclass(frozen=True)
@@ -55,19 +57,23 @@ class Demo:
     def t(self, key: str, **params: object) -> str:
         return i18n.t(key, self.options.lang, **params)
 
-    def prepare(self) -> None:
-        """A fresh ``root``. A previous demo's folder is replaced only when asked (``reset``): the embedded
-        server keeps its mail in memory, so a new run cannot continue an old archive. A non-empty folder
-        that is not a demo's is never touched."""
+    def prepare(self) -> bool:
+        """``root`` ready; True when a previous demo continues. A previous demo continues when it stopped
+        cleanly (its server's mail image is there); with ``reset`` it is replaced; one that did not stop
+        cleanly must be reset (its archive would not match a rebuilt server). A non-empty folder that is
+        not a demo's is never touched."""
         root = self.options.root
         if root.exists() and any(root.iterdir()):
             if not (root / MARKER).exists():
                 raise InputError("demo.not_a_demo_folder", path=root.resolve())
             if not self.options.reset:
+                if snapshot.exists(root / IMAGE) and (root / CONFIG_NAME).is_file():
+                    return True
                 raise InputError("demo.previous_demo", path=root.resolve())
             shutil.rmtree(root)
         root.mkdir(parents=True, exist_ok=True)
         (root / MARKER).write_text("mailwarden demo data: `mailwarden demo --reset` replaces this folder\n")
+        return False
 
     async def deliver_inquiry(self, world: World) -> tuple[str, str]:
         """A new customer inquiry through the embedded SMTP server, as inbound mail: (sender, subject)."""
@@ -89,14 +95,14 @@ class Demo:
                 self.say(self.t("demo.live_delivered", sender=sender, subject=subject))
 
     async def run(self) -> bool:
-        self.prepare()
+        resume = self.prepare()
         world = await World.start(self.options.root)
         try:
-            return await self._run(world)
+            return await self._run(world, resume)
         finally:
             await world.close()
 
-    async def _run(self, world: World) -> bool:
+    async def _run(self, world: World, resume: bool) -> bool:
         import uvicorn
 
         from mailwarden.web.app import create_app
@@ -106,15 +112,21 @@ class Demo:
 
         assert world.dns is not None
         self.say(self.t("demo.servers", imap=world.store.port, smtp=world.host.port, dns=world.dns.port))
-        count = await world.populate(datetime.now(UTC))
-        self.say(self.t("demo.seeded", count=count, address=corpus.SHARED_ADDRESS))
+        if resume:
+            count = await world.restore(self.options.root / IMAGE)
+            self.say(self.t("demo.resumed", count=count))
+        else:
+            count = await world.populate(datetime.now(UTC))
+            self.say(self.t("demo.seeded", count=count, address=corpus.SHARED_ADDRESS))
         stage = Stage.write(self.options.root, world, self.options.lang)
         async with stage.database() as db:
-            token = await stage.create(db, world)
+            token = await (stage.resume(db, world) if resume else stage.create(db, world))
             fetched, indexed, report = await stage.first_pass(db)
             opened = report.outcomes["opened"]
-            self.say(self.t("demo.first_pass", fetched=fetched, indexed=indexed, conversations=opened))
+            key = "demo.caught_up" if resume else "demo.first_pass"
+            self.say(self.t(key, fetched=fetched, indexed=indexed, conversations=opened))
             await stage.add_console(db, self.options.lang)
+            snapshot.discard(self.options.root / IMAGE)
             workers = Workers(
                 db, stage.settings, stage.box, WorkerConfig(reconcile_every=120.0, fallback=5.0)
             )
@@ -157,6 +169,8 @@ class Demo:
                 await serving
                 for sig in (signal.SIGINT, signal.SIGTERM):
                     loop.remove_signal_handler(sig)
+        saved = await snapshot.save(world.store, self.options.root / IMAGE)
+        self.say(self.t("demo.saved", count=saved))
         return ok
 
     def _banner(self, stage: Stage, token: str) -> None:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import update
+
 from mailwarden.access import principals
 from mailwarden.access import service as access
 from mailwarden.archive.blobstore import blob_store
@@ -27,6 +29,7 @@ from mailwarden.inbox.ingest import IngestReport, ingest, load_team
 from mailwarden.inbox.teams import Teams
 from mailwarden.inbox.tokens import KEY_PURPOSE
 from mailwarden.mailboxes import service as mailboxes
+from mailwarden.mailboxes.models import Mailbox
 from mailwarden.notify import service as notify
 from mailwarden.search.indexer import catch_up
 from mailwarden.search.store import IndexStore
@@ -118,6 +121,28 @@ class Stage:
         _, token = await principals.create_token(db, "demo", agent=corpus.AGENTS[0].name)
         return token
 
+    async def resume(self, db: Database, world: World) -> str:
+        """A continued demo: the schema brought up to date, the mailboxes pointed at the servers' new
+        ports, the server's accounts given the passwords mailwarden holds; returns a new API token (the old
+        one was shown once, and only on the screen of the previous run)."""
+        await upgrade(db)
+        async with db.session() as session, session.begin():
+            await session.execute(
+                update(Mailbox)
+                .where(Mailbox.name.in_(("sales", "info")))
+                .values(
+                    imap_port=world.store.port, smtp_port=world.host.port, ca_file=str(world.certs.ca_file)
+                )
+            )
+        sales = await mailboxes.get_mailbox(db, "sales")
+        await world.set_password(corpus.SHARED_ADDRESS, mailboxes.credential(sales, self.box).reveal())
+        tokens = await principals.list_tokens(db)
+        for row, _agent in tokens:
+            if row.name.startswith("demo") and row.revoked_at is None:
+                await principals.revoke_token(db, row.name)
+        _, token = await principals.create_token(db, f"demo-{len(tokens) + 1}", agent=corpus.AGENTS[0].name)
+        return token
+
     async def first_pass(self, db: Database, progress: Any = None) -> tuple[int, int, IngestReport]:
         """Sync ``sales``, index it, turn it into conversations and assign them."""
         blobs = blob_store(self.settings.archive_dir)
@@ -141,5 +166,7 @@ class Stage:
 
     async def add_console(self, db: Database, language: str) -> None:
         """Alerts from now on are printed (added after the first pass: a month of history is not news)."""
+        if any(channel.name == "console" for channel in await notify.list_channels(db)):
+            return
         spec = notify.ChannelSpec(name="console", kind="console", url="console://stdout", language=language)
         await notify.add_channel(db, self.box, spec)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from mailwarden.demo import corpus
+from mailwarden.demo import corpus, snapshot
 from mailwarden.demo.dns_server import ZoneServer, zone_text
 from mailwarden.demo.imap_server import MailStore
 from mailwarden.demo.smtp_server import MailHost
@@ -58,6 +58,18 @@ class World:
         await self.host.add_user(address, password)
         self.passwords[address] = password
         return password
+
+    async def set_password(self, address: str, password: str) -> None:
+        await self.host.add_user(address, password)
+        self.passwords[address] = password
+
+    async def restore(self, folder: Path) -> int:
+        """The previous run's mail (:mod:`.snapshot`); every account gets a new password except the one
+        mailwarden holds (set by the stage). Returns the number of messages."""
+        addresses, count = await snapshot.load(self.store, folder)
+        for address in addresses:
+            await self.add_user(address)
+        return count
 
     async def populate(self, now: datetime) -> int:
         """The accounts (the shared mailboxes, each agent's own) and the seeded mail; returns its count."""

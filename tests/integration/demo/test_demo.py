@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -61,42 +62,66 @@ def test_the_tour_shows_every_part_working_on_loopback_alone(folder: Path) -> No
         db.close()
 
 
-def test_ctrl_c_stops_everything_and_the_next_run_needs_reset(folder: Path) -> None:
-    work, home = folder / "work", folder / "home"
+def _start(work: Path, home: Path) -> tuple[subprocess.Popen[str], int, list[str]]:
+    """``mailwarden demo`` in the background, read until its banner names the API port."""
     process = subprocess.Popen(
         [sys.executable, "-m", "mailwarden", "demo", "--port", "0", "--live-every", "3600"],
         cwd=work, env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
+    assert process.stdout is not None
     lines: list[str] = []
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        lines.append(line)
+        if "Authorization: Bearer" in line:  # the banner's API line came just before
+            break
+    api = [line for line in lines if line.strip().startswith("API")]
+    if not api:
+        process.kill()
+        pytest.fail("the demo did not come up:\n" + "".join(lines) + (process.stdout.read() or ""))
+    port = int(api[0].split()[1].rsplit(":", 1)[1].split("/")[0])
+    return process, port, lines
+
+
+def test_ctrl_c_stops_everything_and_the_next_run_continues(folder: Path) -> None:
+    work, home = folder / "work", folder / "home"
+    process, port, lines = _start(work, home)
     try:
-        assert process.stdout is not None
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            line = process.stdout.readline()
-            if not line:
-                break
-            lines.append(line)
-            if "Authorization: Bearer" in line:  # the banner's API line came just before
-                break
-        assert any("Ctrl-C" in line for line in lines), "".join(lines)
-        url = next(line.split()[1] for line in lines if line.strip().startswith("API"))
-        port = int(url.rsplit(":", 1)[1].split("/")[0])
         process.send_signal(signal.SIGINT)
         rest, _ = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()
     assert process.returncode == 0, "".join(lines) + rest
-    # nothing is left listening: the port is free again
-    import socket
-
-    with socket.socket() as probe:
+    assert "next `mailwarden demo` continues" in rest
+    with socket.socket() as probe:  # nothing is left listening: the port is free again
         assert probe.connect_ex(("127.0.0.1", port)) != 0
+    again = subprocess.run(
+        _demo(work, "--tour", "--port", "0", "--live-every", "3600"),
+        cwd=work, env=_env(home), capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    output = again.stdout + again.stderr
+    assert again.returncode == 0, output
+    assert "Continuing the previous demo" in output and "Tour: 6 of 6 steps worked." in output
+    assert "Sync: 0 new messages archived" in output  # the archive of the first run is still this server's
+
+
+def test_after_a_crash_the_next_run_asks_for_reset_and_keeps_the_data(folder: Path) -> None:
+    work, home = folder / "work", folder / "home"
+    process, _, _ = _start(work, home)
+    process.kill()
+    process.communicate(timeout=30)  # reaps it and closes its pipe
+    database = work / "demo-data" / "data" / "mailwarden.db"
+    assert database.exists()
     again = subprocess.run(
         [sys.executable, "-m", "mailwarden", "demo", "--port", "0"],
         cwd=work, env=_env(home), capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert again.returncode == 2 and "--reset" in again.stderr
+    assert database.exists()
 
 
 def test_a_folder_that_is_not_a_demo_is_never_replaced(folder: Path) -> None:
