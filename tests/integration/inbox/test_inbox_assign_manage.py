@@ -85,6 +85,30 @@ async def test_our_own_first_mail_is_not_assigned_but_can_be_queued_by_hand(env:
     assert again.queued and len(await env.events("queued")) == 1  # already there: nothing recorded
 
 
+async def test_the_customers_first_message_in_a_thread_we_opened_is_assigned_once(env: Env) -> None:
+    # a first sync archives Sent before INBOX: our quotation opens the conversation, the inquiry it
+    # answers (and the customer's later answer) attach to it; the customer's first message must be taken
+    await env.ingest(
+        mail("Re: Pumps", sender="sales@example.test", to="buyer@pumpco.de", message_id="q1@test",
+             in_reply_to="i1@test", references=["i1@test"]),
+        folder="Sent",
+    )  # fmt: skip
+    offer = await env.conversation("Re: Pumps")
+    assert offer.assignee_id is None
+    await env.ingest(mail("Pumps", sender="Buyer <buyer@pumpco.de>", message_id="i1@test"))
+    assigned = (await env.assignees())["Re: Pumps"]
+    assert assigned is not None
+    [event] = [e for e in await env.events("assigned") if e.conversation_id == offer.id]
+    await env.ingest(
+        mail("Re: Re: Pumps", sender="Buyer <buyer@pumpco.de>", in_reply_to="q1@test", references=["q1@test"])
+    )
+    assert [e.id for e in await env.events("assigned") if e.conversation_id == offer.id] == [event.id]
+    # put back in the queue by someone: a new customer message does not take it out again
+    await env.assigner.reassign(env.db, offer.id, None, actor="agent:anna")
+    await env.ingest(mail("Re: Pumps again", sender="Buyer <buyer@pumpco.de>", in_reply_to="q1@test"))
+    assert (await env.assignees())["Re: Pumps"] is None
+
+
 async def test_queued_conversations_follow_their_mailbox_to_its_team_now(env: Env) -> None:
     conversation = await env.conversation("Price list")
     await env.assigner.reassign(env.db, conversation.id, None, actor="t")
