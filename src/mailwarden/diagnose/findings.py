@@ -87,10 +87,17 @@ class Finding:
         self.confidence = round(min(1.0, max(0.0, self.confidence)), 2)
 
     def title(self, lang: str) -> str:
-        return i18n.t(f"diagnose.finding.{self.code}.title", lang, **self.params)
+        return i18n.t(f"diagnose.finding.{self.code}.title", lang, **self._params(lang))
 
     def fix(self, lang: str) -> str:
-        return i18n.t(f"diagnose.finding.{self.code}.fix", lang, **self.params)
+        return i18n.t(f"diagnose.finding.{self.code}.fix", lang, **self._params(lang))
+
+    def _params(self, lang: str) -> dict[str, Any]:
+        """The parameters for ``lang``: a ``NAME_key`` parameter names a message, shown translated as
+        ``NAME`` (formatted with the other parameters) — a reason code becomes words in either language."""
+        plain = {k: v for k, v in self.params.items() if not k.endswith("_key")}
+        words = {k[:-4]: i18n.t(v, lang, **plain) for k, v in self.params.items() if k.endswith("_key")}
+        return {**plain, **words}
 
     def as_dict(self, lang: str) -> dict[str, Any]:
         return {

@@ -80,7 +80,13 @@ def _findings_for(
                 "auth.login_skipped",
                 0.9,
                 [f"{protocol.upper()} login not tried: {login.reason} {when}".rstrip()],
-                {"protocol": protocol.upper(), "reason": login.reason, "when": when},
+                {
+                    "protocol": protocol.upper(),
+                    "when": when,
+                    "reason": login.reason,  # the code, for --json; shown as words (reason_key)
+                    "reason_key": f"diagnose.skip.{login.reason}.reason",
+                    "advice_key": f"diagnose.skip.{login.reason}.advice",
+                },
                 check,
             )
         )
