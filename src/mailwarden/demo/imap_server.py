@@ -133,7 +133,8 @@ class MailStore:
 
     # -- images, for a demo that continues after a restart (mailwarden.demo.snapshot) -------------------
     def users(self) -> list[str]:
-        return sorted(self._login.users_dict)
+        """Every address with an account or with mail."""
+        return sorted(set(self._login.users_dict) | set(self._config.set_cache))
 
     async def folder_names(self, address: str) -> list[str]:
         entries = (await self._folders(address).list_mailboxes()).list()
