@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import shutil
 import signal
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -125,7 +124,7 @@ class Demo:
             opened = report.outcomes["opened"]
             key = "demo.caught_up" if resume else "demo.first_pass"
             self.say(self.t(key, fetched=fetched, indexed=indexed, conversations=opened))
-            await stage.add_console(db, self.options.lang)
+            channels = await stage.alert_channels(db, self.options.lang)
             snapshot.discard(self.options.root / IMAGE)
             workers = Workers(
                 db, stage.settings, stage.box, WorkerConfig(reconcile_every=120.0, fallback=5.0)
@@ -151,7 +150,7 @@ class Demo:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
-            self._banner(stage, token)
+            self._banner(stage, token, channels)
             ok = True
             live = asyncio.create_task(self.live(world, stop))
             try:
@@ -173,8 +172,12 @@ class Demo:
         self.say(self.t("demo.saved", count=saved))
         return ok
 
-    def _banner(self, stage: Stage, token: str) -> None:
+    def _banner(self, stage: Stage, token: str, channels: list[str]) -> None:
         agent = corpus.AGENTS[0]
+        if channels:
+            alerts = self.t("demo.alerts_to", names=", ".join(channels))
+        else:
+            alerts = self.t("demo.alerts_console")
         self.say(
             self.t(
                 "demo.banner",
@@ -184,7 +187,7 @@ class Demo:
                 config=stage.config_file.resolve(),
                 every=int(self.options.live_every),
                 info=INFO_ADDRESS,
-                python=sys.executable,
+                alerts=alerts,
             )
         )
 

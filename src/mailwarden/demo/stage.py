@@ -164,9 +164,21 @@ class Stage:
         report = await ingest(db, blobs, team, batch=inbox.batch, on_placed=on_placed)
         return record.fetched, indexed.indexed, report
 
-    async def add_console(self, db: Database, language: str) -> None:
-        """Alerts from now on are printed (added after the first pass: a month of history is not news)."""
-        if any(channel.name == "console" for channel in await notify.list_channels(db)):
-            return
-        spec = notify.ChannelSpec(name="console", kind="console", url="console://stdout", language=language)
-        await notify.add_channel(db, self.box, spec)
+    async def alert_channels(self, db: Database, language: str) -> list[str]:
+        """Where alerts go from now on (set up after the first pass: a month of history is not news):
+        the console, unless someone added a real channel to the demo (``mailwarden notify channel add``
+        with the demo's configuration), which then takes over. Returns the other channels' names."""
+        channels = await notify.list_channels(db)
+        console = next((c for c in channels if c.name == "console"), None)
+        others = [c.name for c in channels if c.name != "console" and c.enabled]
+        if others:
+            if console is not None and console.enabled:
+                await notify.set_enabled(db, "console", False)
+        elif console is None:
+            spec = notify.ChannelSpec(
+                name="console", kind="console", url="console://stdout", language=language
+            )
+            await notify.add_channel(db, self.box, spec)
+        elif not console.enabled:
+            await notify.set_enabled(db, "console", True)
+        return others

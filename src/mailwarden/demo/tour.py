@@ -156,7 +156,7 @@ class Tour:
                 rows = await session.scalars(
                     select(OutboxItem.alert_key)
                     .join(Channel, Channel.id == OutboxItem.channel_id)
-                    .where(Channel.name == "console", OutboxItem.sent_at.is_not(None))
+                    .where(Channel.enabled.is_(True), OutboxItem.sent_at.is_not(None))
                 )
                 return f"inquiry/{conversation['uid']}" in set(rows)
 
