@@ -45,7 +45,7 @@ TEAM = "sales"
 
 def config_text(world: World, language: str) -> str:
     """The demo's configuration: every outside party ``diagnose`` would ask is the demo's own."""
-    assert world.dns is not None
+    assert world.dns is not None and world.registry is not None
     agents = json.dumps([agent.name for agent in corpus.AGENTS])
     return f"""\
 # Written by `mailwarden demo` (rewritten at each start: the embedded servers get new ports).
@@ -59,10 +59,10 @@ level = "INFO"
 file = "data/mailwarden.log"
 
 [diagnose]
-# the demo's DNS server answers for {corpus.DEMO_DOMAIN}; nothing is asked outside this machine
+# the demo's DNS server and registry answer for {corpus.DEMO_DOMAIN}; nothing is asked outside this machine
 dns_servers = ["127.0.0.1:{world.dns.port}"]
 dns_authoritative_port = {world.dns.port}
-rdap_base_url = "http://127.0.0.1:9"  # no registry here: the domain's registration shows as unknown
+rdap_base_url = "{world.registry.base_url}"  # the demo's own registry (RDAP) knows {corpus.DEMO_DOMAIN}
 connect_timeout = 2.0
 deadline = 8.0
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from mailwarden.demo import corpus, snapshot
 from mailwarden.demo.dns_server import ZoneServer, zone_text
 from mailwarden.demo.imap_server import MailStore
+from mailwarden.demo.registry import Registry
 from mailwarden.demo.smtp_server import MailHost
 from mailwarden.demo.tls import DemoCerts, make_certs
 
@@ -32,6 +33,7 @@ class World:
     store: MailStore
     host: MailHost
     dns: ZoneServer | None = None
+    registry: Registry | None = None
     passwords: dict[str, str] = field(default_factory=dict)
     deliveries: list[str] = field(default_factory=list)
 
@@ -51,6 +53,8 @@ class World:
         await world.host.start(ssl=certs.server_context())
         world.dns = ZoneServer(zone_text(corpus.DEMO_DOMAIN), corpus.DEMO_DOMAIN)
         await world.dns.start()
+        world.registry = Registry({corpus.DEMO_DOMAIN})
+        await world.registry.start()
         return world
 
     async def add_user(self, address: str) -> str:
@@ -85,6 +89,8 @@ class World:
         return len(messages)
 
     async def close(self) -> None:
+        if self.registry is not None:
+            await self.registry.close()
         if self.dns is not None:
             self.dns.close()
         await self.host.close()

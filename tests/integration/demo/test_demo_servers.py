@@ -17,8 +17,10 @@ import pytest
 from mailwarden.demo import snapshot
 from mailwarden.demo.dns_server import ZoneServer, zone_text
 from mailwarden.demo.imap_server import MailStore
+from mailwarden.demo.registry import Registry
 from mailwarden.demo.smtp_server import MailHost
 from mailwarden.demo.tls import make_certs
+from mailwarden.diagnose.probes.rdap import probe_rdap
 
 RAW = b"From: a@x.example\r\nTo: sales@demo.test\r\nSubject: Hello\r\nMessage-ID: <1@x.example>\r\n\r\nHi\r\n"
 
@@ -119,3 +121,16 @@ async def test_the_demo_domain_answers_for_itself_and_refuses_the_rest() -> None
             await resolver.resolve("example.com", "A")
     finally:
         server.close()
+
+
+async def test_the_registry_knows_the_demo_domain_as_diagnose_reads_it() -> None:
+    registry = Registry({"demo.test"})
+    base = await registry.start()
+    try:
+        found = await probe_rdap("demo.test", base_url=base, bootstrap_url="", timeout=5)
+        assert found.failure in (None, "") and found.registrar == "Demo Registrar Ltd."
+        assert found.expires is not None and found.expires > datetime.now(UTC)
+        missing = await probe_rdap("other.test", base_url=base, bootstrap_url="", timeout=5)
+        assert missing.failure and missing.failure.startswith("404")
+    finally:
+        await registry.close()
