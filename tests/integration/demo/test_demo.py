@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+REPO = Path(__file__).resolve().parents[3]
 LOOPBACK_ONLY = ["unshare", "--net", "sh", "-c", 'ip link set lo up && exec "$@"', "demo"]
 
 
@@ -62,10 +63,12 @@ def test_the_tour_shows_every_part_working_on_loopback_alone(folder: Path) -> No
         db.close()
 
 
-def _start(work: Path, home: Path) -> tuple[subprocess.Popen[str], int, list[str]]:
+def _start(
+    work: Path, home: Path, command: list[str] | None = None
+) -> tuple[subprocess.Popen[str], int, list[str]]:
     """``mailwarden demo`` in the background, read until its banner names the API port."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "mailwarden", "demo", "--port", "0", "--live-every", "3600"],
+        [*(command or [sys.executable, "-m", "mailwarden", "demo"]), "--port", "0", "--live-every", "3600"],
         cwd=work, env=_env(home), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     assert process.stdout is not None
@@ -111,7 +114,8 @@ def test_ctrl_c_stops_everything_and_the_next_run_continues(folder: Path) -> Non
 
 def test_after_a_crash_the_next_run_asks_for_reset_and_keeps_the_data(folder: Path) -> None:
     work, home = folder / "work", folder / "home"
-    process, _, _ = _start(work, home)
+    # started the newcomer's way: scripts/demo (which installs what is missing first: nothing, here)
+    process, _, _ = _start(work, home, [str(REPO / "scripts" / "demo"), "--dir", str(work / "demo-data")])
     process.kill()
     process.communicate(timeout=30)  # reaps it and closes its pipe
     database = work / "demo-data" / "data" / "mailwarden.db"
