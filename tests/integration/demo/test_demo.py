@@ -21,7 +21,8 @@ LOOPBACK_ONLY = ["unshare", "--net", "sh", "-c", 'ip link set lo up && exec "$@"
 
 def _env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAILWARDEN_")}
-    env.update(HOME=str(home), PYTHONDONTWRITEBYTECODE="1", COLUMNS="110")
+    (home.parent / "tmp").mkdir(exist_ok=True)
+    env.update(HOME=str(home), TMPDIR=str(home.parent / "tmp"), PYTHONDONTWRITEBYTECODE="1", COLUMNS="110")
     return env
 
 
@@ -51,7 +52,7 @@ def test_the_tour_shows_every_part_working_on_loopback_alone(folder: Path) -> No
     assert "[inquiry.new]" in output
     # nothing was written outside ./demo-data (Python's own caches were turned off for the child)
     assert sorted(p.name for p in work.iterdir()) == ["demo-data"]
-    assert list(home.iterdir()) == []
+    assert list(home.iterdir()) == [] and list((folder / "tmp").iterdir()) == []
     # what the tour saw is in the database it leaves behind: conversations with assignees, a reply sent
     db = sqlite3.connect(work / "demo-data" / "data" / "mailwarden.db")
     try:
