@@ -70,8 +70,10 @@ deadline = 8.0
 mailboxes = ["sales"]
 agents = {agents}
 assign = "round_robin"
-hours = {{ timezone = "Asia/Shanghai", country = "CN", hours = {{ "mon-sun" = "00:00-24:00" }} }}
-sla = {{ first_response = "2h", next_response = "4h" }}
+# business hours in Ningbo, with China's public holidays and make-up working days: an inquiry that arrives
+# on Friday evening is due on Monday morning
+hours = {{ timezone = "Asia/Shanghai", country = "CN", hours = {{ "mon-fri" = "09:00-12:00, 13:30-18:00" }} }}
+sla = {{ first_response = "4h", next_response = "8h" }}
 """
 
 
