@@ -2,11 +2,11 @@
 
 :class:`Assigner` holds the teams (``Teams(settings.inbox)``) and offers
 
-- :meth:`Assigner.on_placed` — the ingest hook: every conversation a customer's mail NEWLY OPENED (not
-  noise, not our own first mail) is decided (:func:`.assign_decide.decide`: sticky owner, rules, the team's
-  chooser) and, in the batch's transaction, assigned with an ``assigned`` event and an ``inquiry.new``
-  alert naming the assignee — or put in the team queue with a ``queued`` event (and the alert, naming
-  nobody: a new inquiry no one can take now is news too);
+- :meth:`Assigner.on_placed` — the ingest hook: every conversation a customer's mail NEWLY OPENED, or
+  first reached after our own mail opened it (not noise), is decided (:func:`.assign_decide.decide`:
+  sticky owner, rules, the team's chooser) and, in the batch's transaction, assigned with an
+  ``assigned`` event and an ``inquiry.new`` alert naming the assignee — or put in the team queue with a
+  ``queued`` event (and the alert, naming nobody: a new inquiry no one can take now is news too);
 - :meth:`Assigner.assign_waiting` — the queue, tried again (the worker calls it at ``back_at``, and after a
   change that can free someone: away off, an absence removed, a capacity raised, conversations closed);
 - :meth:`Assigner.reassign` — by hand, to an agent or back to the queue.
