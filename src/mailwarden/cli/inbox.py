@@ -34,7 +34,7 @@ def ingest(
     from mailwarden.inbox.ingest import ingest as run_ingest
     from mailwarden.inbox.ingest import load_team, reset_cursor
     from mailwarden.inbox.teams import Teams
-    from mailwarden.workers.service import inbox_hooks
+    from mailwarden.workers.service import placed_hook
 
     run = Run(config, as_json, lang)
     settings = run.settings.inbox
@@ -53,11 +53,7 @@ def ingest(
             def advance(done: int, total: int) -> None:
                 progress.update(task, advance=done, total=total)
 
-            hooks = inbox_hooks(Assigner(Teams(settings)))
-
-            async def on_placed(session: Any, placed: Any) -> None:
-                for hook in hooks:
-                    await hook(session, placed)
+            on_placed = placed_hook(Assigner(Teams(settings)))
 
             with progress:
                 return await run_ingest(

@@ -73,13 +73,10 @@ class Registry:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> str:
-        self._task = asyncio.create_task(self._server.serve())
-        while not self._server.started and not self._task.done():  # noqa: ASYNC110 - uvicorn has no event
-            await asyncio.sleep(0.02)
-        if not self._server.started:
-            await self._task  # raises what stopped it
-            raise RuntimeError("the demo registry did not start")
-        port = self._server.servers[0].sockets[0].getsockname()[1]
+        begun = await self._server.begin()
+        if begun is None:
+            raise RuntimeError("the demo registry could not listen on a loopback port")
+        self._task, port = begun
         self.base_url = f"http://{self.host}:{port}/rdap"
         return self.base_url
 

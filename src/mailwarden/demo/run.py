@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import signal
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -93,7 +94,18 @@ class Demo:
                 sender, subject = await self.deliver_inquiry(world)
                 self.say(self.t("demo.live_delivered", sender=sender, subject=subject))
 
+    def check_port(self) -> None:
+        """A taken API port is said before anything is set up (uvicorn would find out a minute later)."""
+        if self.options.port == 0:
+            return
+        with socket.socket() as probe:
+            try:
+                probe.bind((self.options.host, self.options.port))
+            except OSError:
+                raise InputError("demo.port_taken", host=self.options.host, port=self.options.port) from None
+
     async def run(self) -> bool:
+        self.check_port()
         resume = self.prepare()
         world = await World.start(self.options.root)
         try:
@@ -137,14 +149,10 @@ class Demo:
                     access_log=False, lifespan="on",
                 )
             )  # fmt: skip
-            serving = asyncio.create_task(server.serve())
-            # uvicorn has no "started" event to wait on
-            while not server.started and not serving.done():  # noqa: ASYNC110
-                await asyncio.sleep(0.05)
-            if not server.started:
-                await serving
+            begun = await server.begin()
+            if begun is None:
                 raise InputError("demo.port_taken", host=self.options.host, port=self.options.port)
-            port = server.servers[0].sockets[0].getsockname()[1]
+            serving, port = begun
             self.url = f"http://{self.options.host}:{port}"
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()

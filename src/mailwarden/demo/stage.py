@@ -35,7 +35,7 @@ from mailwarden.search.indexer import catch_up
 from mailwarden.search.store import IndexStore
 from mailwarden.sync.engine import SyncOptions
 from mailwarden.sync.service import run_sync
-from mailwarden.workers.service import inbox_hooks
+from mailwarden.workers.service import placed_hook
 
 __all__ = ["CONFIG_NAME", "Stage", "config_text"]
 
@@ -157,12 +157,7 @@ class Stage:
         team = await load_team(
             db, self.box.derive(KEY_PURPOSE), extra_addresses=inbox.own_addresses, list_ids=inbox.own_list_ids
         )
-        hooks = inbox_hooks(Assigner(Teams(inbox)))
-
-        async def on_placed(session: Any, placed: Any) -> None:
-            for hook in hooks:
-                await hook(session, placed)
-
+        on_placed = placed_hook(Assigner(Teams(inbox)))
         report = await ingest(db, blobs, team, batch=inbox.batch, on_placed=on_placed)
         return record.fetched, indexed.indexed, report
 

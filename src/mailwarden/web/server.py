@@ -3,6 +3,7 @@ the caller."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Iterator
 
@@ -22,3 +23,14 @@ class Server(uvicorn.Server):
 
     def stop(self) -> None:
         self.should_exit = True
+
+    async def begin(self) -> tuple[asyncio.Task[None], int] | None:
+        """Serve in a task; once it listens, the task and the port it got (useful with port 0). None when
+        it stopped before listening (the port was taken: uvicorn logged why)."""
+        task = asyncio.create_task(self.serve())
+        while not self.started and not task.done():  # noqa: ASYNC110 - uvicorn has no "started" event
+            await asyncio.sleep(0.02)
+        if not self.started:
+            await task
+            return None
+        return task, self.servers[0].sockets[0].getsockname()[1]

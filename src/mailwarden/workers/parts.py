@@ -40,11 +40,21 @@ from mailwarden.search.store import IndexStore
 from mailwarden.sync.watch import WatchOptions, watch
 from mailwarden.workers.runtime import Part, Signal
 
-__all__ = ["Signals", "WorkerConfig", "build_parts"]
+__all__ = ["Signals", "WorkerConfig", "build_parts", "chain"]
 
 log = logging.getLogger(__name__)
 
 Hook = Callable[[AsyncSession, Placed], Awaitable[None]]
+
+
+def chain(hooks: Sequence[Hook]) -> Hook:
+    """One hook running ``hooks`` in order (the ingest takes one)."""
+
+    async def on_placed(session: AsyncSession, placed: Placed) -> None:
+        for hook in hooks:
+            await hook(session, placed)
+
+    return on_placed
 
 
 @dataclass
@@ -114,9 +124,7 @@ def _ingester(
     config: WorkerConfig,
     hooks: Sequence[Hook],
 ) -> Part:
-    async def on_placed(session: AsyncSession, placed: Placed) -> None:
-        for hook in hooks:
-            await hook(session, placed)
+    on_placed = chain(hooks)
 
     async def run(stop: asyncio.Event) -> None:
         keys = box.derive(KEY_PURPOSE)

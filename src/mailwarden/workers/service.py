@@ -20,10 +20,15 @@ from mailwarden.inbox import outgoing, sla_worker, status
 from mailwarden.inbox.assign import Assigner
 from mailwarden.inbox.teams import Teams
 from mailwarden.mailboxes import service as mailboxes
-from mailwarden.workers.parts import Hook, Signals, WorkerConfig, build_parts
+from mailwarden.workers.parts import Hook, Signals, WorkerConfig, build_parts, chain
 from mailwarden.workers.runtime import Part, PartStatus, supervise
 
-__all__ = ["Workers", "inbox_hooks"]
+__all__ = ["Workers", "inbox_hooks", "placed_hook"]
+
+
+def placed_hook(assigner: Assigner) -> Hook:
+    """:func:`inbox_hooks` as the one hook an ingest takes (``inbox ingest``, the demo, tests)."""
+    return chain(inbox_hooks(assigner))
 
 
 def inbox_hooks(assigner: Assigner) -> Sequence[Hook]:

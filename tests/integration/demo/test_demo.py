@@ -139,3 +139,17 @@ def test_a_folder_that_is_not_a_demo_is_never_replaced(folder: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 2 and "--dir" in done.stderr
     assert (work / "demo-data" / "precious.txt").read_text() == "keep me"
+
+
+def test_a_taken_port_is_said_at_once_and_nothing_is_written(folder: Path) -> None:
+    work = folder / "work"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "mailwarden", "demo", "--port", str(port)],
+            cwd=work, env=_env(folder / "home"), capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+    assert done.returncode == 2 and f"127.0.0.1:{port}" in done.stderr and "--port" in done.stderr
+    assert list(work.iterdir()) == []

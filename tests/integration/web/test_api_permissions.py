@@ -28,7 +28,7 @@ from mailwarden.inbox.ingest import ingest, load_team
 from mailwarden.inbox.models_reply import Outgoing
 from mailwarden.inbox.teams import Teams
 from mailwarden.web.app import create_app
-from mailwarden.workers.service import inbox_hooks
+from mailwarden.workers.service import placed_hook
 
 from inbox_archive import TOKEN_KEY, FilledArchive, later, mail
 
@@ -99,12 +99,7 @@ async def world(db: Database, tmp_path: Path) -> World:
     await info.add(mail("Question", sender="eve@shop.it", to="info@example.test", message_id="e1@shop"))
     for name in ("alice", "bob"):
         await add_agent(db, name, f"{name}@example.test")
-    hooks = inbox_hooks(Assigner(Teams(settings.inbox)))
-
-    async def on_placed(session: Any, placed: Any) -> None:
-        for hook in hooks:
-            await hook(session, placed)
-
+    on_placed = placed_hook(Assigner(Teams(settings.inbox)))
     await ingest(db, sales.store, await load_team(db, [TOKEN_KEY]), on_placed=on_placed)
     await principals.grant(db, "alice", "sales", "manage")
     await principals.grant(db, "bob", "info", "manage")  # rights elsewhere: still nothing of sales
