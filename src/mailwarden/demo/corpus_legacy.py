@@ -9,6 +9,7 @@ Our own replies are UTF-8, as every current client writes. Supplier mail (castin
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from mailwarden.demo import corpus_text_zh as zh
 from mailwarden.demo.corpus_clock import Builder, Item
@@ -45,6 +46,28 @@ def _legacy(b: Builder, customer: Customer, when_after: Mail | None, subject: st
     return b.add("INBOX", legacy_bytes(mail, charset=charset, mailer=mailer), mail, kind)
 
 
+def _inquiry_and_quote(
+    b: Builder,
+    customer: Customer,
+    f: dict[str, Any],
+    subject: str,
+    text: str,
+    charset: str,
+    mailer: str,
+    quotation: tuple[str, str],
+) -> tuple[list[Item], Mail | None]:
+    """The legacy-charset inquiry and our UTF-8 quotation answering it (None: the month ended first)."""
+    first = _legacy(b, customer, None, subject, text, None, charset=charset, mailer=mailer)
+    if first is None:
+        return [], None
+    quote_at = b.slot(first.mail.date, customer.owner.timezone, 30, 600)
+    if quote_at is None:
+        return [first], None
+    f["qno"] = b.quote_number(quote_at)
+    quote = our_mail(b, customer, quote_at, quotation[0].format(**f), quotation[1].format(**f), first.mail)
+    return [first, b.send("Sent", quote, "quotation")], quote
+
+
 def gb2312_thread(b: Builder, customer: Customer, product: Product) -> list[Item]:
     """询价 in GB2312 (Foxmail), our quotation, the trader's GB2312 question, our answer."""
     f = fields(b, customer, product)
@@ -54,26 +77,15 @@ def gb2312_thread(b: Builder, customer: Customer, product: Product) -> list[Item
         f"{product.unit_zh}，请报含税出厂价、交期和起订量。\n\n另外请问能否提供CE证书和检测报告？\n\n"
         f"谢谢！\n{customer.name}\n{customer.company}\n电话：0579-8555-1234"
     )
-    first = _legacy(
-        b, customer, None, subject, text, None, charset="gb2312", mailer="Foxmail 6, 15, 201, 23 [cn]"
-    )
-    if first is None:
-        return []
-    items = [first]
-    quote_at = b.slot(first.mail.date, customer.owner.timezone, 30, 600)
-    if quote_at is None:
+    mailer = "Foxmail 6, 15, 201, 23 [cn]"
+    items, quote = _inquiry_and_quote(b, customer, f, subject, text, "gb2312", mailer, zh.QUOTATION_ZH)
+    if quote is None:
         return items
-    f["qno"] = b.quote_number(quote_at)
-    subject, body = zh.QUOTATION_ZH
-    quote = our_mail(b, customer, quote_at, subject.format(**f), body.format(**f), first.mail)
-    items.append(b.send("Sent", quote, "quotation"))
     question = (
         f"张先生：\n\n报价收到。如果数量加到{f['qty2']}{product.unit_zh}，单价能优惠多少？"
         f"交期能否提前到20天？\n\n{customer.name}"
     )
-    second = _legacy(
-        b, customer, quote, "", question, quote, charset="gb2312", mailer="Foxmail 6, 15, 201, 23 [cn]"
-    )
+    second = _legacy(b, customer, quote, "", question, quote, charset="gb2312", mailer=mailer)
     if second is not None:
         items.append(second)
         answer_at = b.slot(second.mail.date, customer.owner.timezone, 30, 900)
@@ -88,19 +100,12 @@ def big5_thread(b: Builder, customer: Customer, product: Product) -> list[Item]:
     f = fields(b, customer, product)
     subject, body = zh.BIG5_INQUIRY
     mailer = "Microsoft Outlook 14.0"
-    first = _legacy(
-        b, customer, None, subject.format(**f), body.format(**f), None, charset="big5", mailer=mailer
+    text = body.format(**f)
+    items, quote = _inquiry_and_quote(
+        b, customer, f, subject.format(**f), text, "big5", mailer, zh.QUOTATION_TW
     )
-    if first is None:
-        return []
-    items = [first]
-    quote_at = b.slot(first.mail.date, customer.owner.timezone, 30, 600)
-    if quote_at is None:
+    if quote is None:
         return items
-    f["qno"] = b.quote_number(quote_at)
-    subject, body = zh.QUOTATION_TW
-    quote = our_mail(b, customer, quote_at, subject.format(**f), body.format(**f), first.mail)
-    items.append(b.send("Sent", quote, "quotation"))
     second = _legacy(
         b, customer, quote, "", zh.BIG5_QUESTION.format(**f), quote, charset="big5", mailer=mailer
     )
