@@ -88,7 +88,10 @@ def agent_hours(
     ] = None,
     timezone: Annotated[str | None, typer.Option("--timezone", help="IANA zone. 时区。")] = None,
     country: Annotated[
-        str | None, typer.Option("--country", help="Public holidays of this country. 按此国家放假。")
+        str | None,
+        typer.Option(
+            "--country", help='Public holidays of this country ("none": none). 按此国家放假（none：不放假）。'
+        ),
     ] = None,
     team_hours: Annotated[
         bool, typer.Option("--team-hours", help="Back to the team's hours. 恢复为团队工作时间。")
@@ -99,7 +102,7 @@ def agent_hours(
 ) -> None:
     """Set an agent's own working hours. 设置成员自己的工作时间。"""
     run = Run(config, as_json, lang)
-    if team_hours == bool(hours or timezone or country):
+    if team_hours == bool(hours or timezone or country is not None):
         run.fail(InputError("inbox.assign.hours_or_team"))
     assigner = _assigner(run)
 
@@ -111,8 +114,8 @@ def agent_hours(
                 own["hours"] = assign_agents.parse_hours(hours)
             if timezone:
                 own["timezone"] = timezone
-            if country:
-                own["country"] = country.upper()
+            if country is not None:  # "none": no public holidays at all (a duty roster)
+                own["country"] = "" if country.strip().lower() in ("", "none") else country.upper()
         async with run.database() as db:
             return await assign_agents.set_hours(db, assigner.teams, name, own, actor=local_actor())
 

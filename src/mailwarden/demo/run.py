@@ -132,10 +132,13 @@ class Demo:
         stage = Stage.write(self.options.root, world, self.options.lang)
         async with stage.database() as db:
             token = await (stage.resume(db, world) if resume else stage.create(db, world))
-            fetched, indexed, report = await stage.first_pass(db)
-            opened = report.outcomes["opened"]
+            first = await stage.first_pass(db)
             key = "demo.caught_up" if resume else "demo.first_pass"
-            self.say(self.t(key, fetched=fetched, indexed=indexed, conversations=opened))
+            self.say(
+                self.t(key, fetched=first.fetched, indexed=first.indexed, conversations=first.opened)
+                + " "
+                + self.t("demo.placement", assigned=first.assigned, queued=first.queued)
+            )
             channels = await stage.alert_channels(db, self.options.lang)
             snapshot.discard(self.options.root / IMAGE)
             workers = Workers(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from mailwarden.access import principals
 from mailwarden.access import service as access
@@ -25,7 +25,10 @@ from mailwarden.db.migrate import upgrade
 from mailwarden.demo import corpus
 from mailwarden.demo.world import INFO_ADDRESS, World
 from mailwarden.inbox.assign import Assigner
-from mailwarden.inbox.ingest import IngestReport, ingest, load_team
+from mailwarden.inbox.assign_agents import set_hours
+from mailwarden.inbox.ingest import ingest, load_team
+from mailwarden.inbox.models import Conversation
+from mailwarden.inbox.models_assign import AssignQueue
 from mailwarden.inbox.teams import Teams
 from mailwarden.inbox.tokens import KEY_PURPOSE
 from mailwarden.mailboxes import service as mailboxes
@@ -37,10 +40,15 @@ from mailwarden.sync.engine import SyncOptions
 from mailwarden.sync.service import run_sync
 from mailwarden.workers.service import placed_hook
 
-__all__ = ["CONFIG_NAME", "Stage", "config_text"]
+__all__ = ["CONFIG_NAME", "DUTY", "DUTY_HOURS", "FirstPass", "Stage", "config_text"]
 
 CONFIG_NAME = "mailwarden.toml"
 TEAM = "sales"
+#: who holds the duty phone (值班): the others keep office hours in their own time zones, so who is on
+#: shift depends on when the demo runs; the agent on duty makes sure someone always is, weekends and
+#: holidays too, and a live inquiry is assigned at whatever hour the demo is tried
+DUTY = corpus.AGENTS[1].name
+DUTY_HOURS: dict[str, Any] = {"hours": {"mon-sun": "00:00-24:00"}, "country": ""}
 
 
 def config_text(world: World, language: str) -> str:
@@ -75,6 +83,18 @@ assign = "round_robin"
 hours = {{ timezone = "Asia/Shanghai", country = "CN", hours = {{ "mon-fri" = "09:00-12:00, 13:30-18:00" }} }}
 sla = {{ first_response = "4h", next_response = "8h" }}
 """
+
+
+@dataclass(frozen=True)
+class FirstPass:
+    """What a start found: messages archived and indexed, conversations opened, and how the conversations
+    stand (all of them, not only the new: a continued demo counts those of earlier runs too)."""
+
+    fetched: int
+    indexed: int
+    opened: int
+    assigned: int
+    queued: int
 
 
 @dataclass
@@ -120,6 +140,7 @@ class Stage:
             await principals.grant(
                 db, agent.name, "sales", "manage" if agent is corpus.AGENTS[0] else "answer"
             )
+        await set_hours(db, Teams(self.settings.inbox), DUTY, DUTY_HOURS, actor="demo")
         _, token = await principals.create_token(db, "demo", agent=corpus.AGENTS[0].name)
         return token
 
@@ -145,7 +166,7 @@ class Stage:
         _, token = await principals.create_token(db, f"demo-{len(tokens) + 1}", agent=corpus.AGENTS[0].name)
         return token
 
-    async def first_pass(self, db: Database, progress: Any = None) -> tuple[int, int, IngestReport]:
+    async def first_pass(self, db: Database, progress: Any = None) -> FirstPass:
         """Sync ``sales``, index it, turn it into conversations and assign them."""
         blobs = blob_store(self.settings.archive_dir)
         sales = await mailboxes.get_mailbox(db, "sales")
@@ -159,7 +180,15 @@ class Stage:
         )
         on_placed = placed_hook(Assigner(Teams(inbox)))
         report = await ingest(db, blobs, team, batch=inbox.batch, on_placed=on_placed)
-        return record.fetched, indexed.indexed, report
+        async with db.session() as session:
+            assigned = await session.scalar(
+                select(func.count()).select_from(Conversation).where(Conversation.assignee_id.is_not(None))
+            )
+            queued = await session.scalar(select(func.count()).select_from(AssignQueue))
+        return FirstPass(
+            fetched=record.fetched, indexed=indexed.indexed, opened=report.outcomes["opened"],
+            assigned=assigned or 0, queued=queued or 0,
+        )  # fmt: skip
 
     async def alert_channels(self, db: Database, language: str) -> list[str]:
         """Where alerts go from now on (set up after the first pass: a month of history is not news):

@@ -23,6 +23,7 @@ from mailwarden.db.engine import Database
 from mailwarden.demo import corpus
 from mailwarden.demo.stage import Stage
 from mailwarden.demo.world import World
+from mailwarden.inbox.assign_queue import QueuedConversation, list_queue
 from mailwarden.notify.models import Channel, OutboxItem
 
 if TYPE_CHECKING:
@@ -37,6 +38,14 @@ class StepFailed(Exception):
     pass
 
 
+def _queued(entry: QueuedConversation) -> str:
+    """``31: alice off_hours, bo away → 2026-11-30 01:00 UTC``: why nobody took a queued conversation."""
+    skipped = entry.why.get("skipped") or []
+    reasons = ", ".join(f"{s['agent']} {s.get('reason')}" for s in skipped if "agent" in s)
+    back = f" → {entry.retry_at:%Y-%m-%d %H:%M} UTC" if entry.retry_at else ""
+    return f"{entry.conversation_id}: {reasons or entry.why.get('mode', '?')}{back}"
+
+
 class Tour:
     def __init__(self, demo: Demo, world: World, stage: Stage, db: Database, token: str) -> None:
         self.demo, self.world, self.stage, self.db = demo, world, stage, db
@@ -44,6 +53,9 @@ class Tour:
             base_url=demo.url + "/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=30
         )
         self.results: list[tuple[str, bool]] = []
+        #: the live step's conversation and customer, which the reply step answers
+        self.live_conversation: dict[str, Any] | None = None
+        self.live_sender = ""
 
     def t(self, key: str, **params: object) -> str:
         return self.demo.t(key, **params)
@@ -126,7 +138,11 @@ class Tour:
         inquiries = [c for c in items if c.get("last_customer_at")]  # not opened by our own mail
         unassigned = [c["id"] for c in inquiries if not c.get("assignee")]
         if not items or unassigned:
-            raise StepFailed(self.t("demo.unassigned", total=len(items), ids=unassigned[:10]))
+            queued = await list_queue(self.db)
+            why = "; ".join(_queued(entry) for entry in queued[:3])
+            raise StepFailed(
+                self.t("demo.unassigned", total=len(items), ids=unassigned[:10], queue=why or "-")
+            )
         agents = sorted({c["assignee"] for c in inquiries if c.get("assignee")})
         return self.t("demo.all_assigned", total=len(inquiries), agents=", ".join(agents))
 
@@ -171,6 +187,8 @@ class Tour:
 
     async def reply(self) -> str:
         conversation = self.live_conversation
+        if conversation is None:
+            raise StepFailed(self.t("demo.needs_live"))
         body = {"body_text": self.t("demo.reply_text")}
         answer = await self.api.post(f"/conversations/{conversation['id']}/replies", json=body)
         if answer.status_code != 202:

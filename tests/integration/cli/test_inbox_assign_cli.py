@@ -58,6 +58,8 @@ async def test_the_assignment_commands(ready_cli: CLI) -> None:
     assert table.code == 0 and table.stdout.index("de") < table.stdout.index("country=CN keyword=报价")
 
     ok(cli("inbox", "agent-hours", "anna", "mon-fri=08:00-16:00", "--timezone", "Asia/Shanghai", "--json"))
+    duty = ok(cli("inbox", "agent-hours", "bo", "mon-sun=00:00-24:00", "--country", "none", "--json"))
+    assert duty["hours"] == {"hours": {"mon-sun": "00:00-24:00"}, "country": ""}  # no holidays either
     ok(cli("inbox", "capacity", "anna", "5", "--json"))
     absence = ok(cli("inbox", "ooo", "bo", "2030-01-01", "2030-01-05", "--note", "holiday", "--json"))[
         "absence"
