@@ -32,7 +32,7 @@ def ingest(
     from mailwarden.archive.blobstore import blob_store
     from mailwarden.inbox.assign import Assigner
     from mailwarden.inbox.ingest import ingest as run_ingest
-    from mailwarden.inbox.ingest import load_team, reset_cursor
+    from mailwarden.inbox.ingest import reset_cursor, team_for
     from mailwarden.inbox.teams import Teams
     from mailwarden.workers.service import placed_hook
 
@@ -44,9 +44,7 @@ def ingest(
         async with run.database() as db:
             if from_start:
                 await reset_cursor(db)
-            team = await load_team(
-                db, keys, extra_addresses=settings.own_addresses, list_ids=settings.own_list_ids
-            )
+            team = await team_for(db, keys, settings)
             progress = run.progress()
             task = progress.add_task(run.t("inbox.ingesting"), total=None)
 

@@ -213,6 +213,10 @@ class InboxSettings(BaseModel):
     own_addresses: list[str] = []
     #: ``List-Id`` values of lists the team's own mail arrives through (a Google Group as sales@): not noise
     own_list_ids: list[str] = []
+    #: how many days before a mailbox was added its mail is still work for the team; what the server
+    #: received earlier is history: filed closed, searchable, in the customers' records, but not assigned,
+    #: announced or put on an SLA clock (a customer who writes again reopens it). None: all of it is work
+    backlog_days: float | None = Field(default=3.0, ge=0, le=36500)
     #: the teams; none configured: one team ``team`` with the defaults of ``[inbox.teams.<name>]``, answering
     #: every mailbox
     teams: dict[str, TeamSettings] = {}

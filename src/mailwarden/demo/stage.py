@@ -26,7 +26,7 @@ from mailwarden.demo import corpus
 from mailwarden.demo.world import INFO_ADDRESS, World
 from mailwarden.inbox.assign import Assigner
 from mailwarden.inbox.assign_agents import set_hours
-from mailwarden.inbox.ingest import ingest, load_team
+from mailwarden.inbox.ingest import ingest, team_for
 from mailwarden.inbox.models import Conversation
 from mailwarden.inbox.models_assign import AssignQueue
 from mailwarden.inbox.teams import Teams
@@ -73,6 +73,11 @@ dns_authoritative_port = {world.dns.port}
 rdap_base_url = "{world.registry.base_url}"  # the demo's own registry (RDAP) knows {corpus.DEMO_DOMAIN}
 connect_timeout = 2.0
 deadline = 8.0
+
+[inbox]
+# the demo plays a team that has worked with mailwarden for the month of mail it seeded: all of it is work.
+# A real mailbox keeps the default (3): mail from before that is filed as history, not handed out
+backlog_days = 31
 
 [inbox.teams.{TEAM}]
 mailboxes = ["sales"]
@@ -175,9 +180,7 @@ class Stage:
         )
         indexed = await catch_up(db, blobs, IndexStore(self.settings.search_dir))
         inbox = self.settings.inbox
-        team = await load_team(
-            db, self.box.derive(KEY_PURPOSE), extra_addresses=inbox.own_addresses, list_ids=inbox.own_list_ids
-        )
+        team = await team_for(db, self.box.derive(KEY_PURPOSE), inbox)
         on_placed = placed_hook(Assigner(Teams(inbox)))
         report = await ingest(db, blobs, team, batch=inbox.batch, on_placed=on_placed)
         async with db.session() as session:

@@ -108,8 +108,8 @@ class Assigner:
         if placed.direction == "out":
             await self._answered_from_own_address(session, placed)
             return
-        if placed.outcome not in ("opened", "attached") or placed.noise != "person":
-            return
+        if placed.outcome not in ("opened", "attached") or placed.noise != "person" or placed.history:
+            return  # the mailbox's past is filed, not given to anyone
         if placed.conversation_id is None:  # pragma: no cover - a placed message has one
             return
         conversation = await session.get(Conversation, placed.conversation_id)

@@ -25,6 +25,7 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -35,14 +36,25 @@ from mailwarden.archive import holes as holes_
 from mailwarden.archive.blobstore import BlobStore
 from mailwarden.archive.models import Folder, Message
 from mailwarden.core import clock
+from mailwarden.core.settings import InboxSettings
 from mailwarden.db.engine import Database
+from mailwarden.inbox.hours import as_utc
 from mailwarden.inbox.lookup import BatchLookup
 from mailwarden.inbox.models import ConversationMessage, IngestCursor
 from mailwarden.inbox.place import Placed, place
 from mailwarden.inbox.prepare import ArchiveRow, Prepared, Team, prepare_many
 from mailwarden.mailboxes.models import Mailbox
 
-__all__ = ["CURSOR", "IngestReport", "OnPlaced", "ingest", "load_team", "not_for_inbox", "reset_cursor"]
+__all__ = [
+    "CURSOR",
+    "IngestReport",
+    "OnPlaced",
+    "ingest",
+    "load_team",
+    "not_for_inbox",
+    "reset_cursor",
+    "team_for",
+]
 
 #: RFC 6154 uses of folders whose copies open nothing (see :func:`not_for_inbox`)
 _SET_ASIDE_USES = frozenset({"\\Drafts", "\\Junk", "\\Trash"})
@@ -100,17 +112,35 @@ async def load_team(
     *,
     extra_addresses: Sequence[str] = (),
     list_ids: Sequence[str] = (),
+    backlog_days: float | None = None,
 ) -> Team:
-    """The team as the tables say: every mailbox's address and domain, every agent's address."""
+    """The team as the tables say: every mailbox's address and domain, every agent's address; and, with
+    ``backlog_days`` (``[inbox] backlog_days``), where each mailbox's history ends."""
     async with db.session() as session:
-        mailboxes = list(await session.scalars(select(Mailbox.address)))
+        rows = (await session.execute(select(Mailbox.id, Mailbox.address, Mailbox.created_at))).all()
         agents = list(await session.scalars(select(Agent.email)))
+    mailboxes = [address for _, address, _ in rows]
+    history_before: dict[int, datetime] = {}
+    if backlog_days is not None:
+        history_before = {id_: as_utc(added) - timedelta(days=backlog_days) for id_, _, added in rows}
     domains = tuple(sorted({address.rpartition("@")[2].lower() for address in mailboxes if "@" in address}))
     return Team(
         addresses=tuple(dict.fromkeys([*mailboxes, *agents, *extra_addresses])),
         domains=domains,
         token_keys=tuple(token_keys),
         list_ids=tuple(list_ids),
+        history_before=history_before,
+    )
+
+
+async def team_for(db: Database, token_keys: Sequence[bytes], settings: InboxSettings) -> Team:
+    """:func:`load_team` with what ``[inbox]`` says: own addresses, own lists, the backlog window."""
+    return await load_team(
+        db,
+        token_keys,
+        extra_addresses=settings.own_addresses,
+        list_ids=settings.own_list_ids,
+        backlog_days=settings.backlog_days,
     )
 
 

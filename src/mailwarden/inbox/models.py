@@ -35,6 +35,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -226,6 +227,8 @@ class ConversationMessage(Base):
     language: Mapped[str | None] = mapped_column(String(8), default=None)
     #: the Date header, else the server's internal date, else when it was archived
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: received long before the mailbox was added (``[inbox] backlog_days``): the past, off every clock
+    history: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=clock.now)
 
 

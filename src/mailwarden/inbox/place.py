@@ -19,6 +19,10 @@
    to a customer: pending, waiting on them). Our mail to nobody outside the team is **internal**: it
    joins the conversation it belongs to (a colleague forwarding the inquiry to a colleague) without
    counting as an answer — no status change, no agent time — and opens none.
+8. **history** — mail the server received long before its mailbox was added (:meth:`.prepare.Team.
+   is_history`) is placed like any other (threads, contacts, companies: the customers' record) but is
+   not work: a conversation it opens is filed ``closed`` at once (a ``status`` event by
+   ``system:history``), and it never moves a status; assignment and the SLA clock pass it over.
 
 Contacts and companies are created or completed from the message's parties on the way (person mail only).
 """
@@ -48,11 +52,13 @@ from mailwarden.inbox.subjects import is_generic, normalise_subject
 from mailwarden.inbox.threading import decide_thread
 from mailwarden.inbox.tokens import make_token, verify_token
 
-__all__ = ["RECYCLED_AFTER", "Outcome", "Placed", "place"]
+__all__ = ["HISTORY_ACTOR", "RECYCLED_AFTER", "Outcome", "Placed", "place"]
 
 Outcome = Literal["already", "sent_seen", "copy", "opened", "attached", "internal", "noise"]
 #: how long a conversation must have been closed before a reply with another subject starts a new one
 RECYCLED_AFTER = timedelta(days=30)
+#: who files the mailbox's past as closed
+HISTORY_ACTOR = events.system_actor("history")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +75,8 @@ class Placed:
     # --- assign ---
     #: the message's text (plain, or made from its HTML): what assignment rules look for keywords in
     text: str = ""
+    #: the mailbox's past, not work (see step 8 above)
+    history: bool = False
 
     @property
     def conversation_id(self) -> int | None:
@@ -92,6 +100,7 @@ def _message(item: Prepared, **values: object) -> ConversationMessage:
         subject=parsed.subject,
         language=item.parties.language.code if item.parties.language else None,
         at=item.at,
+        history=item.history,
         **values,
     )
 
@@ -108,7 +117,7 @@ async def _add(lookup: BatchLookup, row: ConversationMessage, *, flush: bool = F
 
 def _placed(outcome: Outcome, row: ConversationMessage, item: Prepared) -> Placed:
     direction: Literal["in", "out"] = "out" if item.outgoing else "in"
-    return Placed(outcome, row, direction, item.verdict.kind, item.at, item.parsed.text)
+    return Placed(outcome, row, direction, item.verdict.kind, item.at, item.parsed.text, item.history)
 
 
 def _copy_of(lookup: BatchLookup, item: Prepared) -> ConversationMessage | None:
@@ -209,6 +218,7 @@ def _touch(conversation: Conversation, item: Prepared) -> None:
         if not item.outgoing and item.parties.language is not None:
             conversation.language = item.parties.language.code
     conversation.last_message_at = max(filter(None, (conversation.last_message_at, at)))
+    newest = newest and not item.history  # the past moves no status
     if item.outgoing:
         conversation.last_agent_at = max(filter(None, (conversation.last_agent_at, at)))
         if newest and conversation.status == "open":
@@ -345,7 +355,7 @@ async def place(lookup: BatchLookup, item: Prepared, team: Team) -> Placed:
             mailbox_id=mailbox_id,
             subject=parsed.subject,
             subject_key=decision.subject_key,
-            status="pending" if item.outgoing else "open",
+            status="closed" if item.history else "pending" if item.outgoing else "open",
             language=item.parties.language.code if item.parties.language and not item.outgoing else None,
             suggested_ids=recycled + [int(s.conversation_id) for s in decision.suggestions],
             contact_id=principal.id if principal else None,
@@ -364,6 +374,12 @@ async def place(lookup: BatchLookup, item: Prepared, team: Team) -> Placed:
             detail={"by": "outgoing" if item.outgoing else "customer", "threaded": how},
             at=item.at,
         )
+        if item.history:  # filed: the timeline says so, and why
+            previous = "pending" if item.outgoing else "open"
+            detail = {"status": "closed", "previous": previous, "history": True}
+            await events.record(
+                session, conversation, "status", actor=HISTORY_ACTOR, detail=detail, at=item.at
+            )
     else:
         conversation = await lookup.conversation(conversation_id)
         if conversation.contact_id is None and principal is not None:

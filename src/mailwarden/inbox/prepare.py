@@ -6,7 +6,7 @@ write transaction blocks the archive's sync, so it should hold the lock for the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -36,6 +36,9 @@ class Team:
     domains: tuple[str, ...]
     token_keys: tuple[bytes, ...]
     list_ids: tuple[str, ...] = ()
+    #: per mailbox id: mail the server received before this instant is history (``[inbox] backlog_days``
+    #: before the mailbox was added): filed, not worked on — see :func:`is_history`
+    history_before: Mapping[int, datetime] = field(default_factory=dict)
     keys: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -45,6 +48,12 @@ class Team:
     def is_ours(self, address: str | None) -> bool:
         normal = normalise_address(address) if address else None
         return normal is not None and normal.key in self.keys
+
+    def is_history(self, row: ArchiveRow) -> bool:
+        """Whether the server received the message long before its mailbox was added: the mailbox's past,
+        not work for the team (see :mod:`.history`)."""
+        before = self.history_before.get(row.mailbox_id)
+        return before is not None and (row.internal_date or row.archived_at) < before
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +77,8 @@ class Prepared:
     parties: Parties
     #: the Date header, else the server's internal date, else when it was archived
     at: datetime
+    #: received long before the mailbox was added (:meth:`Team.is_history`)
+    history: bool = False
 
     @property
     def sender(self) -> str | None:
@@ -86,7 +97,8 @@ def prepare(row: ArchiveRow, raw: bytes, team: Team) -> Prepared:
         parties = message_parties(
             parsed, outgoing=outgoing, own_addresses=team.addresses, own_domains=team.domains
         )
-    return Prepared(row, parsed, outgoing, verdict, bounce, parties, written_at(parsed, row))
+    at = written_at(parsed, row)
+    return Prepared(row, parsed, outgoing, verdict, bounce, parties, at, team.is_history(row))
 
 
 def written_at(parsed: ParsedMessage, row: ArchiveRow) -> datetime:

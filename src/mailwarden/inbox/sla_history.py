@@ -9,6 +9,8 @@ What counts (see :mod:`.sla_policy`):
 - **our reply** is an outgoing person message, at its own time (we wrote its Date). Who replied: the agent
   the reply queue recorded for that Message-ID (``reply_queued``/``reply_sent`` events), else whoever was
   assigned at that instant — a shared address sends from ``sales@``, so its From names no agent.
+- messages of the mailbox's **history** (received long before it was added, ``[inbox] backlog_days``) are
+  not read at all: the past is on no clock.
 - **status**, **priority** and **assigned** events of the timeline, with the database statuses mapped to
   the clock's (``pending`` is :attr:`Status.PENDING_CUSTOMER`).
 
@@ -101,6 +103,7 @@ async def load_histories(session: AsyncSession, conversations: Sequence[Conversa
             ConversationMessage.conversation_id.in_(ids),
             ConversationMessage.noise == "person",
             ConversationMessage.copy_of_id.is_(None),
+            ConversationMessage.history.is_(False),  # the mailbox's past is on no clock
         )
         .order_by(ConversationMessage.id)
     )

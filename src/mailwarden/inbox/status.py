@@ -246,8 +246,10 @@ async def on_placed(session: AsyncSession, placed: Placed) -> None:
     if conversation is None:
         return
     mark_for_sla(conversation)
-    if placed.outcome != "attached":
-        return  # opened: its first status is the baseline; a copy or our sent mail seen again moves nothing
+    if placed.outcome != "attached" or placed.history:
+        # opened: its first status is the baseline (the mailbox's past: filed closed, said by place); a
+        # copy or our sent mail seen again moves nothing, nor does the past
+        return
     newer = await session.scalar(
         select(ConversationMessage.id)
         .where(

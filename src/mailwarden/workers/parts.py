@@ -26,7 +26,7 @@ from mailwarden.core.errors import ConflictError
 from mailwarden.core.secrets import SecretBox
 from mailwarden.core.settings import Settings
 from mailwarden.db.engine import Database
-from mailwarden.inbox.ingest import ingest, load_team
+from mailwarden.inbox.ingest import ingest, team_for
 from mailwarden.inbox.place import Placed
 from mailwarden.inbox.prepare import warm_up
 from mailwarden.inbox.tokens import KEY_PURPOSE
@@ -131,9 +131,7 @@ def _ingester(
         blobs = blob_store(settings.archive_dir)
         first = True
         while not stop.is_set():
-            team = await load_team(
-                db, keys, extra_addresses=settings.inbox.own_addresses, list_ids=settings.inbox.own_list_ids
-            )
+            team = await team_for(db, keys, settings.inbox)
             if first:
                 await asyncio.to_thread(warm_up, team)
                 first = False

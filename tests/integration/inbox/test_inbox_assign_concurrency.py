@@ -6,15 +6,12 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from mailwarden.audit.service import verify_chain
 from mailwarden.db.engine import Database
-from mailwarden.db.migrate import upgrade
 from mailwarden.inbox import assign_agents, events
 from mailwarden.inbox.assign import Assigner
 from mailwarden.inbox.ingest import ingest, load_team
@@ -26,15 +23,6 @@ from inbox_assign_env import Env
 
 AGENTS = ("anna", "bo", "cy", "di")
 CONVERSATIONS = 24
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    url = f"sqlite:///{tmp_path / 'm.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    database = Database(url)
-    await upgrade(database)
-    yield database
-    await database.dispose()
 
 
 async def _opened(env: Env) -> list[Placed]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +12,6 @@ from sqlalchemy import select
 from mailwarden.audit.service import verify_chain
 from mailwarden.core import clock
 from mailwarden.db.engine import Database
-from mailwarden.db.migrate import upgrade
 from mailwarden.inbox import assign_agents, assign_rules, events
 from mailwarden.inbox.assign_queue import list_queue
 from mailwarden.inbox.models_assign import AssignQueue
@@ -22,15 +20,6 @@ from inbox_archive import START, later, mail
 from inbox_assign_env import Env
 
 OFFICE = {"timezone": "UTC", "hours": {"mon-fri": "09:00-17:00"}}
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    url = f"sqlite:///{tmp_path / 'm.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    database = Database(url)
-    await upgrade(database)
-    yield database
-    await database.dispose()
 
 
 @pytest.fixture

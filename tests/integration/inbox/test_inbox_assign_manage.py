@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +15,6 @@ from mailwarden.core import clock
 from mailwarden.core.errors import ConflictError, InputError, NotFoundError
 from mailwarden.core.settings import InboxSettings
 from mailwarden.db.engine import Database
-from mailwarden.db.migrate import upgrade
 from mailwarden.inbox import assign_agents, assign_owner, assign_rules, events
 from mailwarden.inbox.assign import Assigner
 from mailwarden.inbox.assign_queue import list_queue
@@ -25,15 +23,6 @@ from mailwarden.inbox.teams import Teams
 
 from inbox_archive import mail
 from inbox_assign_env import Env
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    url = f"sqlite:///{tmp_path / 'm.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
-    database = Database(url)
-    await upgrade(database)
-    yield database
-    await database.dispose()
 
 
 @pytest.fixture
