@@ -9,7 +9,7 @@ from mailwarden.db.engine import Database
 from mailwarden.db.migrate import upgrade
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
     """A migrated database on each engine we support: SQLite in a temp dir, PostgreSQL in the lab."""
     if request.param == "sqlite":
