@@ -73,7 +73,7 @@ def gb2312_thread(b: Builder, customer: Customer, product: Product) -> list[Item
     f = fields(b, customer, product)
     subject = f"询价：{product.zh} {product.model} {f['qty']}{product.unit_zh}"
     text = (
-        f"张先生您好！\n\n我司{customer.company}现有出口订单，需要{product.zh}（型号{product.model}）{f['qty']}"
+        f"张先生您好！\n\n我司{customer.company}收到一个海外客户的询盘，需要{product.zh}（型号{product.model}）{f['qty']}"
         f"{product.unit_zh}，请报含税出厂价、交期和起订量。\n\n另外请问能否提供CE证书和检测报告？\n\n"
         f"谢谢！\n{customer.name}\n{customer.company}\n电话：0579-8555-1234"
     )

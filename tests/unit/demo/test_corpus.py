@@ -292,3 +292,23 @@ def test_live_inquiries_are_new_person_conversations_dated_now() -> None:
     assert parse_message(live_inquiry(1, NOW + timedelta(hours=1))).message_id not in ids
     with pytest.raises(ValueError, match="from 1"):
         live_inquiry(0, NOW)
+
+
+#: instants the demo may be started at: weekdays and weekends, office hours and nights in every zone of the
+#: team (the CI once ran the tour at 21:30 UTC on a Friday, when the corpus of that instant had no 询盘)
+STARTS = [NOW + timedelta(hours=hours) for hours in range(0, 7 * 24, 7)]
+
+
+@pytest.mark.parametrize("now", STARTS, ids=lambda now: f"{now:%a-%H%M}")
+def test_what_the_tour_and_the_banner_promise_is_in_every_corpus(now: datetime) -> None:
+    seeds = build_corpus(now)
+    inquiries = [parse_message(seed.raw) for seed in seeds if seed.kind == "inquiry"]
+    assert any("询盘" in parsed.subject + parsed.text for parsed in inquiries)  # `archive search 询盘`
+    charsets = {
+        charset
+        for seed in seeds
+        for charset in ("gb2312", "big5")
+        if f'charset="{charset}"'.encode() in seed.raw
+    }
+    assert charsets == {"gb2312", "big5"}
+    assert any(seed.kind == "bounce" for seed in seeds)
