@@ -37,7 +37,7 @@ class Team:
     token_keys: tuple[bytes, ...]
     list_ids: tuple[str, ...] = ()
     #: per mailbox id: mail the server received before this instant is history (``[inbox] backlog_days``
-    #: before the mailbox was added): filed, not worked on — see :func:`is_history`
+    #: before the mailbox was added): filed, not worked on — see :meth:`is_history`
     history_before: Mapping[int, datetime] = field(default_factory=dict)
     keys: frozenset[str] = field(init=False)
 
@@ -51,7 +51,7 @@ class Team:
 
     def is_history(self, row: ArchiveRow) -> bool:
         """Whether the server received the message long before its mailbox was added: the mailbox's past,
-        not work for the team (see :mod:`.history`)."""
+        not work for the team (:mod:`.place`, step 8; decision 0021)."""
         before = self.history_before.get(row.mailbox_id)
         return before is not None and (row.internal_date or row.archived_at) < before
 
